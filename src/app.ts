@@ -1,0 +1,166 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { DestinationStream, Logger } from 'pino'
+import type { Config } from './config.js'
+import { deriveKey } from './crypto.js'
+import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
+import { registerErrorHandlers } from './http/errors.js'
+import { healthRoutes } from './http/health.js'
+import { registerValidators } from './http/validation.js'
+import { createLogger } from './logger.js'
+import { LimiterFactory } from './otp/limits.js'
+import { OtpService } from './otp/service.js'
+import { type OtpStore, RedisOtpStore, SqlOtpStore } from './otp/store.js'
+import { openRedis } from './redis.js'
+import { authRoutes } from './routes/auth.js'
+import { userRoutes } from './routes/users.js'
+import { SessionService } from './sessions/service.js'
+import { ConsoleProvider } from './sms/console.js'
+import type { SmsProvider } from './sms/provider.js'
+import { SmsSender } from './sms/sender.js'
+import { TwilioProvider } from './sms/twilio.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    storage: { db: DatabaseHandle; redis: Redis | null }
+    otp: OtpService
+    sessions: SessionService
+    sms: SmsSender
+  }
+}
+
+export interface AppOverrides {
+  /** Replace the configured SMS providers (tests use a fake gateway). */
+  smsProviders?: SmsProvider[]
+  /** Where log lines go instead of stdout and LOG_FILE. */
+  logDestination?: DestinationStream
+}
+
+const EXPIRED_CODES_SWEEP_MS = 10 * 60 * 1000
+
+/** The providers the settings enable, in the order they are tried. */
+export function configuredProviders(config: Config, log: Logger): SmsProvider[] {
+  if (config.sms.twilio) {
+    const provider = new TwilioProvider(config.sms.twilio, config.sms.timeoutMs)
+    log.info('✅ Twilio SMS service initialized successfully')
+    return [provider]
+  }
+  log.info('Twilio SMS service disabled (TWILIO_ENABLED=false)')
+  return [new ConsoleProvider()]
+}
+
+/**
+ * Builds the whole service, ready for `listen()` or `inject()`: opens and migrates the database, connects
+ * Redis, wires the services and registers routes. The server and every test build it the same way.
+ */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const log = createLogger(config.log, overrides.logDestination)
+  if (config.secretKeyGenerated)
+    log.warn(
+      'SECRET_KEY is not set: a random key was generated for this run. Pending codes and sessions will not survive a restart; set SECRET_KEY in .env',
+    )
+
+  const db = openDatabase(config.database)
+  let redis: Redis | null = null
+  try {
+    await migrate(db)
+    if (config.redis) redis = await openRedis(config.redis)
+  } catch (err) {
+    await db.db.destroy()
+    redis?.disconnect()
+    throw err
+  }
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // A hop count is valid at run time (proxy-addr), though Fastify's types only list the other forms.
+    trustProxy: config.http.trustProxy as boolean | string[],
+    bodyLimit: 16 * 1024,
+    // Ids for log correlation; a client-supplied X-Request-Id is not trusted.
+    requestIdHeader: false,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  registerValidators(app)
+  registerErrorHandlers(app, config.defaultLanguage)
+
+  const storeClient = redis && config.redis ? { client: redis, keyPrefix: config.redis.keyPrefix } : null
+  const limiters = new LimiterFactory(db, storeClient)
+  const otpStore: OtpStore = storeClient
+    ? new RedisOtpStore(storeClient.client, storeClient.keyPrefix)
+    : new SqlOtpStore(db.db)
+  const sms = new SmsSender(
+    overrides.smsProviders ?? configuredProviders(config, log),
+    db.db,
+    log,
+    config.sms.timeoutMs,
+  )
+  const otp = new OtpService(
+    config,
+    otpStore,
+    {
+      perIp: await limiters.create({
+        name: 'otp_ip',
+        points: config.otp.ipLimitPerMinute,
+        durationSeconds: 60,
+      }),
+      resend:
+        config.otp.resendSeconds > 0
+          ? await limiters.create({
+              name: 'otp_resend',
+              points: 1,
+              durationSeconds: config.otp.resendSeconds,
+            })
+          : null,
+    },
+    sms,
+    deriveKey(config.secretKey, 'otp-hash'),
+    log,
+  )
+  const sessions = new SessionService(
+    db.db,
+    deriveKey(config.secretKey, 'jwt-hs256'),
+    deriveKey(config.secretKey, 'refresh-token'),
+  )
+
+  app.decorate('config', config)
+  app.decorate('storage', { db, redis })
+  app.decorate('otp', otp)
+  app.decorate('sessions', sessions)
+  app.decorate('sms', sms)
+
+  const sweep = setInterval(() => {
+    otpStore.sweep(Date.now()).catch((err) => log.warn({ err }, 'could not remove expired codes'))
+  }, EXPIRED_CODES_SWEEP_MS)
+  sweep.unref()
+
+  app.addHook('onClose', async () => {
+    clearInterval(sweep)
+    await sms.close()
+    redis?.disconnect()
+    await db.db.destroy()
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Royal Taxi sign-in API',
+        version: '1.0.0',
+        description: 'Sign in with a phone number and a one-time SMS code. Errors: `{"detail", "code"}`.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(healthRoutes)
+  await app.register(authRoutes, { prefix: '/api/v1/auth' })
+  await app.register(userRoutes, { prefix: '/api/v1/users' })
+  return app
+}

@@ -1,0 +1,31 @@
+import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
+
+/**
+ * Derives an independent 32-byte key per purpose from SECRET_KEY (HKDF-SHA256), so a key leaked from one use
+ * (say, token signing) tells nothing about another (code hashing).
+ */
+export function deriveKey(secret: string, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'royal-taxi', purpose, 32))
+}
+
+export function hmac(key: Buffer, data: string): string {
+  return createHmac('sha256', key).update(data).digest('base64url')
+}
+
+/** Constant-time comparison of two strings; different lengths compare unequal without leaking where. */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a)
+  const bb = Buffer.from(b)
+  return ab.length === bb.length && timingSafeEqual(ab, bb)
+}
+
+/** A numeric code from the CSPRNG, each digit uniform (randomInt rejects modulo bias). */
+export function randomDigits(length: number): string {
+  let out = ''
+  for (let i = 0; i < length; i++) out += randomInt(10).toString()
+  return out
+}
+
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url')
+}

@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import pg from 'pg'
+import type { Config } from '../config.js'
+import { migrationProvider } from './migrations/index.js'
+import type { Database } from './schema.js'
+
+export type Db = Kysely<Database>
+
+/** The open database: Kysely for queries, plus the raw client that rate-limiter-flexible needs. */
+export type DatabaseHandle =
+  | { kind: 'sqlite'; db: Db; raw: SQLite.Database }
+  | { kind: 'postgres'; db: Db; raw: pg.Pool }
+
+// BIGINT (int8, OID 20) arrives from pg as a string to protect values above 2^53; our BIGINTs are epoch
+// milliseconds, far below that.
+const pgTypes = {
+  getTypeParser: (oid: number, format?: string) =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+}
+
+export function openDatabase(config: Config['database']): DatabaseHandle {
+  if (config.kind === 'sqlite') {
+    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
+    const raw = new SQLite(config.path)
+    // WAL lets readers run beside the writer; busy_timeout waits for a lock instead of failing at once when
+    // a second process (the CLI) writes.
+    raw.pragma('journal_mode = WAL')
+    raw.pragma('synchronous = NORMAL')
+    raw.pragma('busy_timeout = 5000')
+    raw.pragma('foreign_keys = ON')
+    return {
+      kind: 'sqlite',
+      raw,
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) }),
+    }
+  }
+  const raw = new pg.Pool({
+    connectionString: config.url,
+    max: 10,
+    connectionTimeoutMillis: 3000,
+    types: pgTypes,
+  })
+  // An idle client that loses its connection (the server restarted) emits 'error'; without a listener that
+  // would crash the process. The pool replaces the client on the next query.
+  raw.on('error', () => {})
+  return { kind: 'postgres', raw, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: raw }) }) }
+}
+
+export async function migrate(handle: DatabaseHandle): Promise<string[]> {
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider({ dialect: handle.kind }) })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db)
+}

@@ -1,0 +1,20 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import { initial } from './001_initial.js'
+
+export interface MigrationContext {
+  dialect: 'sqlite' | 'postgres'
+}
+
+// One list of migrations for both engines; a migration that must differ asks `dialect`. Imported statically
+// (not read from a folder) so the compiled build and the tests run the very same list.
+const MIGRATIONS = {
+  '001_initial': initial,
+} satisfies Record<string, (ctx: MigrationContext) => Migration>
+
+export function migrationProvider(ctx: MigrationContext): MigrationProvider {
+  return {
+    async getMigrations() {
+      return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, make]) => [name, make(ctx)]))
+    },
+  }
+}

@@ -1,0 +1,65 @@
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+// Times are Unix epoch milliseconds in BIGINT columns: the same type and arithmetic on SQLite and PostgreSQL.
+
+export interface UsersTable {
+  id: Generated<number>
+  phone: string
+  full_name: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface RefreshTokensTable {
+  id: string
+  user_id: number
+  /** All tokens descended from one sign-in share a family; reuse of a rotated token revokes the family. */
+  family_id: string
+  token_hash: string
+  created_at: number
+  expires_at: number
+  rotated_at: number | null
+  revoked_at: number | null
+}
+
+export interface OtpCodesTable {
+  phone: string
+  /** Random id of this code, so a stale request cannot delete or consume its successor. */
+  id: string
+  /** HMAC of the code; '' once destroyed after too many wrong attempts. */
+  code_hash: string
+  attempts: number
+  created_at: number
+  expires_at: number
+}
+
+export type SmsStatus = 'pending' | 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
+
+export interface SmsLogTable {
+  /** Our message id: also the id passed to gateways that accept one. */
+  id: string
+  /** One send request may make several attempts (failover); they share this id. */
+  request_id: string
+  attempt: number
+  phone: string
+  country: string
+  operator: string | null
+  provider: string
+  provider_message_id: string | null
+  status: SmsStatus
+  error_code: string | null
+  error_message: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface Database {
+  users: UsersTable
+  refresh_tokens: RefreshTokensTable
+  otp_codes: OtpCodesTable
+  sms_log: SmsLogTable
+}
+
+export type User = Selectable<UsersTable>
+export type NewSmsLog = Insertable<SmsLogTable>
+export type SmsLog = Selectable<SmsLogTable>

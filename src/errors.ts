@@ -1,0 +1,51 @@
+// The one catalogue of error codes the API returns. A code is stable: clients switch on it, so it is never
+// renamed. Its human text lives in i18n (every language), and docs/ERRORS.md lists it; a test keeps the three
+// in step.
+
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 422,
+  INVALID_JSON: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  INVALID_PHONE: 422,
+  COUNTRY_NOT_ALLOWED: 422,
+  OTP_RESEND_COOLDOWN: 429,
+  RATE_LIMITED: 429,
+  SMS_UNAVAILABLE: 503,
+  OTP_INVALID: 400,
+  OTP_EXPIRED: 400,
+  OTP_TOO_MANY_ATTEMPTS: 429,
+  UNAUTHORIZED: 401,
+  TOKEN_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  REFRESH_TOKEN_INVALID: 401,
+  REFRESH_TOKEN_EXPIRED: 401,
+  REFRESH_TOKEN_REUSED: 401,
+  SERVICE_UNAVAILABLE: 503,
+  NOT_READY: 503,
+  INTERNAL_ERROR: 500,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+/** Values interpolated into the message and, where listed in `extra`, returned as fields of the body. */
+export type ErrorParams = Record<string, string | number>
+
+export class AppError extends Error {
+  readonly statusCode: number
+  constructor(
+    readonly code: ErrorCode,
+    readonly params: ErrorParams = {},
+    /** Extra fields of the response body, e.g. `attempts_left`. */
+    readonly extra: Record<string, unknown> = {},
+    /** Seconds for a Retry-After header. */
+    readonly retryAfter?: number,
+    cause?: unknown,
+  ) {
+    super(code, { cause })
+    this.name = 'AppError'
+    this.statusCode = ERROR_STATUS[code]
+  }
+}

@@ -1,0 +1,97 @@
+import Type from 'typebox'
+import { LANGUAGES } from '../config.js'
+
+// Request and response shapes. Fastify validates and serialises with them and the OpenAPI document is made
+// from them, so the three never disagree. Objects reject unknown fields.
+
+const strict = { additionalProperties: false } as const
+
+export const ErrorBody = Type.Object(
+  {
+    detail: Type.String({ description: "Human-readable message in the request's language" }),
+    code: Type.String({ description: 'Stable error code (docs/ERRORS.md)' }),
+  },
+  { additionalProperties: true, description: 'Error' },
+)
+
+export const PhoneField = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'Mobile number in international format; spaces, dashes and brackets are ignored',
+  examples: ['+998901234567'],
+})
+
+export const SendOtpBody = Type.Object(
+  {
+    phone: PhoneField,
+    language: Type.Optional(
+      Type.Union(
+        LANGUAGES.map((l) => Type.Literal(l)),
+        { description: 'Language of the SMS and the response; default from Accept-Language' },
+      ),
+    ),
+  },
+  strict,
+)
+
+export const SendOtpResponse = Type.Object(
+  {
+    message: Type.String(),
+    phone: Type.String({ description: 'The number in E.164' }),
+    expires_in: Type.Integer({ description: 'Seconds the code stays valid' }),
+    otp_code: Type.Optional(Type.String({ description: 'Development mode only: the code itself' })),
+  },
+  strict,
+)
+
+export const VerifyOtpBody = Type.Object(
+  {
+    phone: PhoneField,
+    code: Type.String({
+      pattern: '^[0-9]{4,10}$',
+      description: 'The code from the SMS',
+      examples: ['123456'],
+    }),
+  },
+  strict,
+)
+
+export const UserSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    phone: Type.String(),
+    full_name: Type.Union([Type.String(), Type.Null()]),
+    created_at: Type.String({ format: 'date-time' }),
+  },
+  strict,
+)
+
+const sessionFields = {
+  access_token: Type.String({ description: 'JWT (HS256), valid 15 minutes' }),
+  refresh_token: Type.String({
+    description: 'Opaque, valid 30 days, single use: each refresh returns a new one',
+  }),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
+}
+
+export const SessionResponse = Type.Object(sessionFields, strict)
+
+export const SignInResponse = Type.Object(
+  { ...sessionFields, user: UserSchema, is_new_user: Type.Boolean() },
+  strict,
+)
+
+export const RefreshBody = Type.Object(
+  { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
+  strict,
+)
+
+export const UpdateUserBody = Type.Object(
+  { full_name: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]) },
+  strict,
+)
+
+export function errors(...statuses: number[]) {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorBody]))
+}

@@ -1,0 +1,39 @@
+import type { Messages } from './uz.js'
+
+type P = Record<string, string | number>
+
+const minutes = (n: string | number) => `${n} ${Number(n) === 1 ? 'minute' : 'minutes'}`
+const seconds = (n: string | number) => `${n} ${Number(n) === 1 ? 'second' : 'seconds'}`
+
+export const en: Messages = {
+  otpSent: (p: P) =>
+    `Verification code sent to ${p.phone}. The code is valid for ${minutes(p.minutes as number)}.`,
+  smsBody: (p: P) =>
+    `Royal Taxi verification code: ${p.code}\nThe code is valid for ${minutes(p.minutes as number)}.\nIf you did not request this code, please ignore this message.`,
+  errors: {
+    VALIDATION_ERROR: (p: P) => `Invalid request: ${p.details}`,
+    INVALID_JSON: () => 'The request body is not valid JSON.',
+    UNSUPPORTED_MEDIA_TYPE: () => 'Unsupported content type: send application/json.',
+    PAYLOAD_TOO_LARGE: () => 'The request body is too large.',
+    BAD_REQUEST: () => 'Bad request.',
+    NOT_FOUND: () => 'Not found.',
+    INVALID_PHONE: () => 'Invalid phone number. Enter it as +998901234567.',
+    COUNTRY_NOT_ALLOWED: (p: P) => `Codes are not sent to numbers of this country (${p.country}).`,
+    OTP_RESEND_COOLDOWN: (p: P) => `You can request a new code in ${seconds(p.seconds as number)}.`,
+    RATE_LIMITED: (p: P) => `Too many requests. Try again in ${seconds(p.seconds as number)}.`,
+    SMS_UNAVAILABLE: () => 'The SMS could not be sent. Please try again later.',
+    OTP_INVALID: (p: P) => `Wrong code. Attempts left: ${p.attempts_left}.`,
+    OTP_EXPIRED: () => 'No valid code found, or it has expired. Request a new code.',
+    OTP_TOO_MANY_ATTEMPTS: () => 'Too many wrong attempts; the code has been cancelled. Request a new code.',
+    UNAUTHORIZED: () => 'Authentication required: send an Authorization: Bearer <token> header.',
+    TOKEN_INVALID: () => 'Invalid access token.',
+    TOKEN_EXPIRED: () => 'The access token has expired. Refresh it.',
+    REFRESH_TOKEN_INVALID: () => 'Invalid refresh token. Sign in again.',
+    REFRESH_TOKEN_EXPIRED: () => 'The refresh token has expired. Sign in again.',
+    REFRESH_TOKEN_REUSED: () =>
+      'This refresh token has already been used. For your safety the session was closed: sign in again.',
+    SERVICE_UNAVAILABLE: () => 'The service is temporarily unavailable. Please try again later.',
+    NOT_READY: () => 'The service is not ready yet.',
+    INTERNAL_ERROR: () => 'Internal error.',
+  },
+}

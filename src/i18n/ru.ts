@@ -1,0 +1,43 @@
+import type { Messages } from './uz.js'
+
+type P = Record<string, string | number>
+
+const plural = new Intl.PluralRules('ru')
+// "действителен N минут": accusative after a number — 1 минуту, 2 минуты, 5 минут.
+const minutes = (n: string | number) =>
+  `${n} ${{ one: 'минуту', few: 'минуты', many: 'минут', other: 'минуты', zero: 'минут', two: 'минуты' }[plural.select(Number(n))]}`
+const seconds = (n: string | number) =>
+  `${n} ${{ one: 'секунду', few: 'секунды', many: 'секунд', other: 'секунды', zero: 'секунд', two: 'секунды' }[plural.select(Number(n))]}`
+
+export const ru: Messages = {
+  otpSent: (p: P) =>
+    `Код подтверждения отправлен на номер ${p.phone}. Код действителен ${minutes(p.minutes as number)}.`,
+  smsBody: (p: P) =>
+    `Код подтверждения Royal Taxi: ${p.code}\nКод действителен ${minutes(p.minutes as number)}.\nЕсли вы не запрашивали этот код, проигнорируйте это сообщение.`,
+  errors: {
+    VALIDATION_ERROR: (p: P) => `Неверные данные запроса: ${p.details}`,
+    INVALID_JSON: () => 'Тело запроса не является корректным JSON.',
+    UNSUPPORTED_MEDIA_TYPE: () => 'Этот тип содержимого не поддерживается: отправьте application/json.',
+    PAYLOAD_TOO_LARGE: () => 'Тело запроса слишком большое.',
+    BAD_REQUEST: () => 'Неверный запрос.',
+    NOT_FOUND: () => 'Адрес не найден.',
+    INVALID_PHONE: () => 'Неверный номер телефона. Введите номер в формате +998901234567.',
+    COUNTRY_NOT_ALLOWED: (p: P) => `Коды на номера этой страны не отправляются (${p.country}).`,
+    OTP_RESEND_COOLDOWN: (p: P) => `Новый код можно запросить через ${seconds(p.seconds as number)}.`,
+    RATE_LIMITED: (p: P) => `Слишком много запросов. Повторите через ${seconds(p.seconds as number)}.`,
+    SMS_UNAVAILABLE: () => 'Не удалось отправить SMS. Повторите попытку позже.',
+    OTP_INVALID: (p: P) => `Неверный код. Осталось попыток: ${p.attempts_left}.`,
+    OTP_EXPIRED: () => 'Код не найден или истёк. Запросите новый код.',
+    OTP_TOO_MANY_ATTEMPTS: () => 'Попытки исчерпаны, код аннулирован. Запросите новый код.',
+    UNAUTHORIZED: () => 'Требуется авторизация: передайте заголовок Authorization: Bearer <token>.',
+    TOKEN_INVALID: () => 'Недействительный токен доступа.',
+    TOKEN_EXPIRED: () => 'Срок действия токена доступа истёк. Обновите его.',
+    REFRESH_TOKEN_INVALID: () => 'Недействительный токен обновления. Войдите заново.',
+    REFRESH_TOKEN_EXPIRED: () => 'Срок действия токена обновления истёк. Войдите заново.',
+    REFRESH_TOKEN_REUSED: () =>
+      'Этот токен обновления уже был использован. В целях безопасности сеанс закрыт: войдите заново.',
+    SERVICE_UNAVAILABLE: () => 'Сервис временно недоступен. Повторите попытку позже.',
+    NOT_READY: () => 'Сервис ещё не готов.',
+    INTERNAL_ERROR: () => 'Внутренняя ошибка.',
+  },
+}

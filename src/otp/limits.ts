@@ -1,0 +1,79 @@
+import type { Redis } from 'ioredis'
+import {
+  type RateLimiterAbstract,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RateLimiterSQLite,
+} from 'rate-limiter-flexible'
+import type { DatabaseHandle } from '../db/index.js'
+import { AppError, type ErrorCode } from '../errors.js'
+
+interface LimitSpec {
+  name: string
+  points: number
+  durationSeconds: number
+}
+
+/**
+ * Creates limiters in the shared store: Redis when configured, otherwise the database itself, so that every
+ * instance pointed at the same PostgreSQL shares the limits and SQLite keeps them across a restart.
+ */
+export class LimiterFactory {
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly redis: { client: Redis; keyPrefix: string } | null,
+  ) {}
+
+  async create(spec: LimitSpec): Promise<RateLimiterAbstract> {
+    const base = { points: spec.points, duration: spec.durationSeconds }
+    if (this.redis) {
+      return new RateLimiterRedis({
+        ...base,
+        storeClient: this.redis.client,
+        keyPrefix: `${this.redis.keyPrefix}limit:${spec.name}`,
+        useRedisPackage: false,
+      })
+    }
+    const tableName = `rate_limit_${spec.name}`
+    return await new Promise<RateLimiterAbstract>((resolve, reject) => {
+      const done = (err?: unknown) => (err ? reject(err) : resolve(limiter))
+      const limiter: RateLimiterAbstract =
+        this.database.kind === 'sqlite'
+          ? new RateLimiterSQLite(
+              {
+                ...base,
+                storeClient: this.database.raw,
+                storeType: 'better-sqlite3',
+                tableName,
+                keyPrefix: '',
+              },
+              done,
+            )
+          : new RateLimiterPostgres(
+              { ...base, storeClient: this.database.raw, tableName, keyPrefix: '' },
+              done,
+            )
+    })
+  }
+}
+
+/**
+ * Consumes one point. A rejection becomes a 429 with Retry-After; a store failure (Redis or the database down)
+ * becomes 503: with no working limit we do not send.
+ */
+export async function consumeOrThrow(
+  limiter: RateLimiterAbstract,
+  key: string,
+  code: ErrorCode,
+): Promise<void> {
+  try {
+    await limiter.consume(key)
+  } catch (err) {
+    if (err instanceof RateLimiterRes) {
+      const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000))
+      throw new AppError(code, { seconds }, { retry_after: seconds }, seconds)
+    }
+    throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
+  }
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { RateLimiterAbstract } from 'rate-limiter-flexible'
+import type { Config, Language } from '../config.js'
+import { hmac, randomDigits, safeEqual } from '../crypto.js'
+import { AppError } from '../errors.js'
+import { messages } from '../i18n/index.js'
+import { type Phone, parsePhone } from '../phone/index.js'
+import { SmsError } from '../sms/provider.js'
+import type { SmsSender } from '../sms/sender.js'
+import { consumeOrThrow } from './limits.js'
+import type { OtpStore } from './store.js'
+
+export interface OtpLimiters {
+  /** OTP_IP_LIMIT_PER_MINUTE requests per IP per minute. */
+  perIp: RateLimiterAbstract
+  /** One code per number per OTP_RESEND_SECONDS; null when the cooldown is 0. */
+  resend: RateLimiterAbstract | null
+}
+
+export interface SentCode {
+  phone: string
+  expiresIn: number
+  message: string
+  /** Only in development mode. */
+  code?: string
+}
+
+export class OtpService {
+  constructor(
+    private readonly config: Config,
+    private readonly store: OtpStore,
+    private readonly limiters: OtpLimiters,
+    private readonly sms: SmsSender,
+    private readonly otpKey: Buffer,
+    private readonly log: Logger,
+  ) {}
+
+  parsePhone(input: string): Phone {
+    const phone = parsePhone(input)
+    if (!phone) throw new AppError('INVALID_PHONE', {}, { expected_format: '+998901234567' })
+    return phone
+  }
+
+  private hash(phone: string, code: string): string {
+    // The number is part of the hashed input: the same code for two numbers gives two unrelated hashes.
+    return hmac(this.otpKey, `${phone}:${code}`)
+  }
+
+  async send(phoneInput: string, ip: string, lang: Language): Promise<SentCode> {
+    const phone = this.parsePhone(phoneInput)
+    const allowed = this.config.allowedCountries
+    if (allowed !== '*' && !allowed.has(phone.country))
+      throw new AppError('COUNTRY_NOT_ALLOWED', { country: phone.country }, { country: phone.country })
+
+    await consumeOrThrow(this.limiters.perIp, ip, 'RATE_LIMITED')
+    // The cooldown is taken before anything is sent, atomically in the store: of 20 simultaneous requests
+    // for one number exactly one gets past this line.
+    if (this.limiters.resend) await consumeOrThrow(this.limiters.resend, phone.e164, 'OTP_RESEND_COOLDOWN')
+
+    const { ttlSeconds, length } = this.config.otp
+    const code = randomDigits(length)
+    const id = randomUUID()
+    const minutes = ttlSeconds / 60
+    try {
+      await this.store.save(phone.e164, {
+        id,
+        hash: this.hash(phone.e164, code),
+        expiresAt: Date.now() + ttlSeconds * 1000,
+      })
+      if (this.config.devMode) this.log.info(`📱 OTP for ${phone.e164}: ${code}`)
+      await this.sms.send(phone, messages[lang].smsBody({ code, minutes }))
+    } catch (err) {
+      await this.undoSend(phone.e164, id)
+      if (err instanceof SmsError)
+        throw err.kind === 'invalid_recipient'
+          ? new AppError('INVALID_PHONE', {}, { expected_format: '+998901234567' }, undefined, err)
+          : new AppError('SMS_UNAVAILABLE', {}, {}, undefined, err)
+      throw err
+    }
+    return {
+      phone: phone.e164,
+      expiresIn: ttlSeconds,
+      message: messages[lang].otpSent({ phone: phone.e164, minutes }),
+      ...(this.config.devMode ? { code } : {}),
+    }
+  }
+
+  /** A code that was never delivered must not stay valid, and must not hold the user back with a cooldown. */
+  private async undoSend(phone: string, id: string): Promise<void> {
+    await Promise.allSettled([this.store.take(phone, id), this.limiters.resend?.delete(phone)])
+  }
+
+  /** Checks a code; on success it is consumed and the normalised number returned. */
+  async verify(phoneInput: string, code: string): Promise<string> {
+    const phone = this.parsePhone(phoneInput).e164
+    const { maxAttempts } = this.config.otp
+    const reservation = await this.store.reserveAttempt(phone, maxAttempts, Date.now())
+    if (reservation.kind === 'none') throw new AppError('OTP_EXPIRED')
+    if (reservation.kind === 'exhausted') throw new AppError('OTP_TOO_MANY_ATTEMPTS')
+
+    if (safeEqual(this.hash(phone, code), reservation.hash)) {
+      // Two requests with the right code may both get here; only one deletes the code.
+      if (await this.store.take(phone, reservation.id)) return phone
+      throw new AppError('OTP_EXPIRED')
+    }
+    const left = maxAttempts - reservation.attempts
+    if (left <= 0) {
+      await this.store.burn(phone, reservation.id)
+      throw new AppError('OTP_TOO_MANY_ATTEMPTS')
+    }
+    throw new AppError('OTP_INVALID', { attempts_left: left }, { attempts_left: left })
+  }
+}

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type { Db } from '../db/index.js'
+
+export interface PendingCode {
+  id: string
+  hash: string
+  expiresAt: number
+}
+
+export type Reservation =
+  | { kind: 'none' }
+  | { kind: 'exhausted' }
+  | { kind: 'reserved'; id: string; hash: string; attempts: number }
+
+/**
+ * Where pending codes live. Every operation is atomic in the store itself, because several requests (or
+ * instances) may touch the same number at once.
+ */
+export interface OtpStore {
+  /** Saves a code for the number, replacing any previous one. */
+  save(phone: string, code: PendingCode): Promise<void>
+  /**
+   * Counts one attempt before the code is compared, so no more than `maxAttempts` comparisons ever happen,
+   * even when many guesses arrive at once.
+   */
+  reserveAttempt(phone: string, maxAttempts: number, now: number): Promise<Reservation>
+  /** Deletes the code if it is still `id`; true for exactly one caller. */
+  take(phone: string, id: string): Promise<boolean>
+  /** Destroys the code's hash but remembers for its lifetime that its attempts are used up. */
+  burn(phone: string, id: string): Promise<void>
+  /** Removes expired codes; a no-op where the store expires them itself. */
+  sweep(now: number): Promise<void>
+}
+
+export class SqlOtpStore implements OtpStore {
+  constructor(private readonly db: Db) {}
+
+  async save(phone: string, code: PendingCode): Promise<void> {
+    const row = {
+      id: code.id,
+      code_hash: code.hash,
+      attempts: 0,
+      created_at: Date.now(),
+      expires_at: code.expiresAt,
+    }
+    await this.db
+      .insertInto('otp_codes')
+      .values({ phone, ...row })
+      .onConflict((oc) => oc.column('phone').doUpdateSet(row))
+      .execute()
+  }
+
+  async reserveAttempt(phone: string, maxAttempts: number, now: number): Promise<Reservation> {
+    const row = await this.db
+      .updateTable('otp_codes')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('phone', '=', phone)
+      .where('expires_at', '>', now)
+      .where('attempts', '<', maxAttempts)
+      .returning(['id', 'code_hash', 'attempts'])
+      .executeTakeFirst()
+    if (row) return { kind: 'reserved', id: row.id, hash: row.code_hash, attempts: row.attempts }
+    const left = await this.db
+      .selectFrom('otp_codes')
+      .select('attempts')
+      .where('phone', '=', phone)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return left ? { kind: 'exhausted' } : { kind: 'none' }
+  }
+
+  async take(phone: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('otp_codes')
+      .where('phone', '=', phone)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  async burn(phone: string, id: string): Promise<void> {
+    await this.db
+      .updateTable('otp_codes')
+      .set({ code_hash: '' })
+      .where('phone', '=', phone)
+      .where('id', '=', id)
+      .execute()
+  }
+
+  async sweep(now: number): Promise<void> {
+    await this.db.deleteFrom('otp_codes').where('expires_at', '<=', now).execute()
+  }
+}
+
+// Redis keeps a code as a hash {id, h, a} whose key expires with the code.
+const RESERVE = `
+local v = redis.call('HMGET', KEYS[1], 'id', 'h', 'a')
+if not v[1] then return {0} end
+if tonumber(v[3]) >= tonumber(ARGV[1]) then return {1} end
+local a = redis.call('HINCRBY', KEYS[1], 'a', 1)
+return {2, v[1], v[2], a}`
+const TAKE = `
+if redis.call('HGET', KEYS[1], 'id') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+const BURN = `
+if redis.call('HGET', KEYS[1], 'id') == ARGV[1] then redis.call('HSET', KEYS[1], 'h', '') end
+return 0`
+
+/** A Lua script run by its SHA (EVALSHA), loaded on first use and again after a Redis restart (NOSCRIPT). */
+class LuaScript {
+  private readonly sha: string
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex')
+  }
+
+  async run(redis: Redis, key: string, ...args: (string | number)[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, 1, key, ...args)
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
+      return await redis.eval(this.source, 1, key, ...args)
+    }
+  }
+}
+
+export class RedisOtpStore implements OtpStore {
+  private readonly scripts = {
+    reserve: new LuaScript(RESERVE),
+    take: new LuaScript(TAKE),
+    burn: new LuaScript(BURN),
+  }
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {}
+
+  private key(phone: string): string {
+    return `${this.keyPrefix}otp:${phone}`
+  }
+
+  async save(phone: string, code: PendingCode): Promise<void> {
+    const key = this.key(phone)
+    await this.redis
+      .multi()
+      .del(key)
+      .hset(key, { id: code.id, h: code.hash, a: 0 })
+      .pexpireat(key, code.expiresAt)
+      .exec()
+      .then(throwOnMultiError)
+  }
+
+  async reserveAttempt(phone: string, maxAttempts: number): Promise<Reservation> {
+    const r = (await this.scripts.reserve.run(this.redis, this.key(phone), maxAttempts)) as [
+      number,
+      string?,
+      string?,
+      number?,
+    ]
+    if (r[0] === 0) return { kind: 'none' }
+    if (r[0] === 1) return { kind: 'exhausted' }
+    return { kind: 'reserved', id: r[1] as string, hash: r[2] as string, attempts: Number(r[3]) }
+  }
+
+  async take(phone: string, id: string): Promise<boolean> {
+    return (await this.scripts.take.run(this.redis, this.key(phone), id)) === 1
+  }
+
+  async burn(phone: string, id: string): Promise<void> {
+    await this.scripts.burn.run(this.redis, this.key(phone), id)
+  }
+
+  async sweep(): Promise<void> {}
+}
+
+function throwOnMultiError(results: [Error | null, unknown][] | null): void {
+  if (!results) throw new Error('Redis transaction aborted')
+  for (const [err] of results) if (err) throw err
+}

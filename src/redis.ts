@@ -1,0 +1,21 @@
+import { Redis } from 'ioredis'
+import type { Config } from './config.js'
+
+/**
+ * Connects and waits until Redis answers. Commands fail at once while the connection is down (no offline
+ * queue) so that sending fails closed with a 503 instead of hanging; ioredis keeps reconnecting by itself.
+ */
+export async function openRedis(config: NonNullable<Config['redis']>): Promise<Redis> {
+  const redis = new Redis(config.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+    commandTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  })
+  // Connection errors are reported through failed commands and /ready; an unhandled 'error' event would crash.
+  redis.on('error', () => {})
+  await redis.connect()
+  return redis
+}

@@ -1,0 +1,14 @@
+import { randomUUID } from 'node:crypto'
+import type { SendResult, SmsMessage, SmsProvider } from './provider.js'
+
+/**
+ * Development mode: nothing leaves the machine. The OTP service logs the code itself (the
+ * `📱 OTP for …` line); this provider only records that a message would have gone out.
+ */
+export class ConsoleProvider implements SmsProvider {
+  readonly name = 'console'
+
+  async send(_message: SmsMessage): Promise<SendResult> {
+    return { providerMessageId: `console-${randomUUID()}`, status: 'sent' }
+  }
+}

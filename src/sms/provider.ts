@@ -1,0 +1,62 @@
+/**
+ * The seam every SMS gateway sits behind. A provider sends one message and either returns the gateway's id
+ * or throws SmsError with one of a few stable kinds, so routing and HTTP answers never depend on a gateway's
+ * own error codes.
+ */
+
+export interface SmsMessage {
+  /** E.164 */
+  to: string
+  text: string
+  /** Our id for this message (the SMS log row); gateways that accept a client id get it. */
+  messageId: string
+}
+
+export interface SendResult {
+  /** The gateway's id for the message, when it gives one. */
+  providerMessageId: string | null
+  status: 'queued' | 'sent'
+}
+
+export type SmsErrorKind =
+  | 'invalid_recipient'
+  | 'rejected_content'
+  | 'throttled'
+  | 'quota_exhausted'
+  | 'auth_failed'
+  | 'unavailable'
+
+/** Whether another attempt (a later retry or the next provider) may succeed where this one failed. */
+const RETRYABLE: Record<SmsErrorKind, boolean> = {
+  invalid_recipient: false,
+  rejected_content: false,
+  throttled: true,
+  quota_exhausted: true,
+  auth_failed: true,
+  unavailable: true,
+}
+
+export class SmsError extends Error {
+  readonly retryable: boolean
+  constructor(
+    readonly kind: SmsErrorKind,
+    /** The gateway's own message, as it wrote it: operators search for it. */
+    message: string,
+    /** The gateway's own error code, if any. */
+    readonly providerCode: string | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'SmsError'
+    this.retryable = RETRYABLE[kind]
+  }
+}
+
+export interface SmsProvider {
+  /** Stable name used in settings and the SMS log: twilio, eskiz, playmobile, http, console. */
+  readonly name: string
+  /** Sends one message; must settle within `signal`'s deadline. */
+  send(message: SmsMessage, signal: AbortSignal): Promise<SendResult>
+  /** Releases connections on shutdown. */
+  close?(): Promise<void>
+}

@@ -1,0 +1,119 @@
+import twilio from 'twilio'
+import type { Config } from '../config.js'
+import {
+  type SendResult,
+  SmsError,
+  type SmsErrorKind,
+  type SmsMessage,
+  type SmsProvider,
+} from './provider.js'
+
+export type TwilioConfig = NonNullable<Config['sms']['twilio']>
+
+// Twilio's error codes (https://www.twilio.com/docs/api/errors) onto our kinds. Unlisted 4xx codes are treated
+// as our own account's problem (unavailable), never as the user's.
+const ERROR_KINDS: Record<number, SmsErrorKind> = {
+  20003: 'auth_failed', // Authenticate
+  20005: 'auth_failed', // Account not active
+  20404: 'auth_failed', // wrong Account SID in the URL
+  10001: 'quota_exhausted', // Account is not active (lack of funds)
+  30002: 'quota_exhausted', // Account suspended
+  20429: 'throttled', // Too many requests
+  30001: 'throttled', // Queue overflow
+  21611: 'throttled', // 'From' number has too many queued messages
+  21211: 'invalid_recipient', // Invalid 'To' phone number
+  21614: 'invalid_recipient', // 'To' number is not a valid mobile number
+  21217: 'invalid_recipient', // Phone number does not appear to be valid
+  21401: 'invalid_recipient', // Invalid phone number
+  21612: 'invalid_recipient', // 'To' number is not reachable by SMS
+  21610: 'invalid_recipient', // recipient replied STOP
+  21617: 'rejected_content', // body too long
+  30007: 'rejected_content', // filtered as spam
+}
+
+interface TwilioRestError {
+  status: number
+  code?: number
+  message: string
+}
+
+function isRestError(err: unknown): err is TwilioRestError {
+  return err instanceof Error && typeof (err as { status?: unknown }).status === 'number'
+}
+
+/** Maps whatever the twilio SDK threw onto the taxonomy, keeping Twilio's own message. */
+export function mapTwilioError(err: unknown, timeoutMs: number): SmsError {
+  if (isRestError(err)) {
+    const kind =
+      (err.code !== undefined ? ERROR_KINDS[err.code] : undefined) ??
+      (err.status === 401 ? 'auth_failed' : err.status === 429 ? 'throttled' : 'unavailable')
+    // The Python SDK printed "Unable to create record: <message>"; operators' runbooks search for that.
+    return new SmsError(kind, `Unable to create record: ${err.message}`, err.code ? String(err.code) : null, {
+      cause: err,
+    })
+  }
+  const code = (err as { code?: string }).code
+  if (
+    code === 'ECONNABORTED' ||
+    code === 'ETIMEDOUT' ||
+    (err as Error).name === 'AbortError' ||
+    (err as Error).name === 'TimeoutError'
+  )
+    return new SmsError('unavailable', `No answer from Twilio within ${timeoutMs} ms`, 'TIMEOUT', {
+      cause: err,
+    })
+  return new SmsError('unavailable', (err as Error).message ?? String(err), code ?? null, { cause: err })
+}
+
+export class TwilioProvider implements SmsProvider {
+  readonly name = 'twilio'
+  private readonly client: twilio.Twilio
+
+  constructor(
+    private readonly config: TwilioConfig,
+    private readonly timeoutMs: number,
+  ) {
+    // keepAlive: a TLS handshake per message would cost more than the request itself.
+    this.client = twilio(config.accountSid, config.authToken, {
+      timeout: timeoutMs,
+      keepAlive: true,
+      autoRetry: false,
+    })
+    // The SDK has no base-URL option; Domain.baseUrl is what it prefixes every path with.
+    this.client.api.baseUrl = config.baseUrl
+  }
+
+  async send(message: SmsMessage, signal: AbortSignal): Promise<SendResult> {
+    const sender = this.config.messagingServiceSid
+      ? { messagingServiceSid: this.config.messagingServiceSid }
+      : { from: this.config.phoneNumber as string }
+    try {
+      const created = await abortable(
+        this.client.messages.create({ to: message.to, body: message.text, ...sender }),
+        signal,
+      )
+      return { providerMessageId: created.sid, status: created.status === 'sent' ? 'sent' : 'queued' }
+    } catch (err) {
+      throw mapTwilioError(err, this.timeoutMs)
+    }
+  }
+}
+
+/** Rejects with an AbortError when the signal fires, whatever the wrapped promise is still doing. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
+}
