@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import type { TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
+import { buildApp } from '../src/app.js'
+import { type Config, loadConfig } from '../src/config.js'
+import { type SendResult, SmsError, type SmsErrorKind, type SmsMessage, type SmsProvider } from '../src/sms/provider.js'
+
+export const SECRET = 'test-secret-key-that-is-long-enough-0123456789'
+
+/** Collects the JSON log lines an app writes, for asserting on exact messages. */
+export class LogCapture extends Writable {
+  readonly lines: { level: number; msg: string; [k: string]: unknown }[] = []
+  readonly raw: string[] = []
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line) continue
+      this.raw.push(line)
+      this.lines.push(JSON.parse(line))
+    }
+    done()
+  }
+  messages(): string[] {
+    return this.lines.map((l) => l.msg)
+  }
+  text(): string {
+    return this.raw.join('\n')
+  }
+}
+
+/** A gateway that records what it was asked to send, and fails on demand. */
+export class FakeSms implements SmsProvider {
+  readonly sent: SmsMessage[] = []
+  failWith: SmsError | null = null
+  delayMs = 0
+  private seq = 0
+  constructor(readonly name = 'fake') {}
+
+  fail(kind: SmsErrorKind, message = `fake ${kind}`): void {
+    this.failWith = new SmsError(kind, message)
+  }
+
+  async send(message: SmsMessage, signal: AbortSignal): Promise<SendResult> {
+    if (this.delayMs) await new Promise((r, j) => {
+      const t = setTimeout(r, this.delayMs)
+      signal.addEventListener('abort', () => { clearTimeout(t); j(signal.reason) }, { once: true })
+    })
+    if (this.failWith) throw this.failWith
+    this.sent.push(message)
+    return { providerMessageId: `FAKE${++this.seq}`, status: 'queued' }
+  }
+
+  /** The code in the last SMS to `to`. */
+  codeFor(to: string): string {
+    const msg = this.sent.filter((m) => m.to === to).at(-1)
+    const code = msg?.text.match(/\d{4,10}/)?.[0]
+    if (!code) throw new Error(`no SMS was sent to ${to}`)
+    return code
+  }
+}
+
+export interface Backend {
+  name: string
+  /** Settings to add to the environment; null when the backend is not available. */
+  env: (t: TestContext) => Promise<Record<string, string>>
+  skip: string | false
+}
+
+const pgUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined
+const redisUrl = process.env.REDIS_URL
+
+/** A fresh PostgreSQL schema for one test, dropped afterwards. */
+async function postgresSchema(t: TestContext): Promise<string> {
+  const schema = `test_${randomBytes(6).toString('hex')}`
+  const client = new pg.Client({ connectionString: pgUrl })
+  await client.connect()
+  await client.query(`create schema ${schema}`)
+  await client.end()
+  t.after(async () => {
+    const c = new pg.Client({ connectionString: pgUrl })
+    await c.connect()
+    await c.query(`drop schema ${schema} cascade`)
+    await c.end()
+  })
+  const url = new URL(pgUrl as string)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  return url.toString()
+}
+
+/**
+ * The storage backends every storage-dependent suite runs against: embedded SQLite always; PostgreSQL and
+ * Redis (with PostgreSQL or SQLite underneath) when their URLs are set.
+ */
+export const BACKENDS: Backend[] = [
+  { name: 'sqlite', skip: false, env: async () => ({}) },
+  {
+    name: 'postgres',
+    skip: pgUrl ? false : 'DATABASE_URL does not point at PostgreSQL',
+    env: async (t) => ({ DATABASE_URL: await postgresSchema(t) }),
+  },
+  {
+    name: 'redis',
+    skip: redisUrl ? false : 'REDIS_URL is not set',
+    env: async () => ({ REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:` }),
+  },
+]
+
+export function testConfig(env: Record<string, string> = {}, dir?: string): Config {
+  const tmp = dir ?? mkdtempSync(join(tmpdir(), 'royal-taxi-'))
+  return loadConfig({
+    APP_ENV: 'test',
+    DATABASE_URL: `sqlite:${join(tmp, 'test.db')}`,
+    LOG_FILE: '-',
+    LOG_LEVEL: 'info',
+    SECRET_KEY: SECRET,
+    ...env,
+  })
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  sms: FakeSms
+  logs: LogCapture
+  config: Config
+  dir: string
+}
+
+/** Builds the app on a temporary SQLite database (or the backend's env) with a fake SMS gateway. */
+export async function buildTestApp(
+  t: TestContext,
+  options: { env?: Record<string, string>; providers?: SmsProvider[]; dir?: string; keepDir?: boolean } = {},
+): Promise<TestApp> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'royal-taxi-'))
+  const config = testConfig(options.env, dir)
+  const sms = new FakeSms()
+  const logs = new LogCapture()
+  const app = await buildApp(config, { smsProviders: options.providers ?? [sms], logDestination: logs })
+  t.after(async () => {
+    await app.close()
+    if (!options.keepDir) rmSync(dir, { recursive: true, force: true })
+  })
+  return { app, sms, logs, config, dir }
+}
+
+export async function post(app: FastifyInstance, url: string, body: unknown, headers: Record<string, string> = {}) {
+  return await app.inject({ method: 'POST', url, payload: body as object, headers })
+}
+
+/** Sends a code and verifies it; returns the sign-in response body. */
+export async function signIn(t: TestApp, phone = '+998901234567') {
+  const sent = await post(t.app, '/api/v1/auth/send-otp', { phone })
+  if (sent.statusCode !== 200) throw new Error(`send-otp: ${sent.statusCode} ${sent.body}`)
+  const res = await post(t.app, '/api/v1/auth/verify-otp', { phone, code: t.sms.codeFor(phone) })
+  if (res.statusCode !== 200) throw new Error(`verify-otp: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
