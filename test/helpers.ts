@@ -8,7 +8,13 @@ import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { type Config, loadConfig } from '../src/config.js'
-import { type SendResult, SmsError, type SmsErrorKind, type SmsMessage, type SmsProvider } from '../src/sms/provider.js'
+import {
+  type SendResult,
+  SmsError,
+  type SmsErrorKind,
+  type SmsMessage,
+  type SmsProvider,
+} from '../src/sms/provider.js'
 
 export const SECRET = 'test-secret-key-that-is-long-enough-0123456789'
 
@@ -45,10 +51,18 @@ export class FakeSms implements SmsProvider {
   }
 
   async send(message: SmsMessage, signal: AbortSignal): Promise<SendResult> {
-    if (this.delayMs) await new Promise((r, j) => {
-      const t = setTimeout(r, this.delayMs)
-      signal.addEventListener('abort', () => { clearTimeout(t); j(signal.reason) }, { once: true })
-    })
+    if (this.delayMs)
+      await new Promise((r, j) => {
+        const t = setTimeout(r, this.delayMs)
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t)
+            j(signal.reason)
+          },
+          { once: true },
+        )
+      })
     if (this.failWith) throw this.failWith
     this.sent.push(message)
     return { providerMessageId: `FAKE${++this.seq}`, status: 'queued' }
@@ -105,7 +119,10 @@ export const BACKENDS: Backend[] = [
   {
     name: 'redis',
     skip: redisUrl ? false : 'REDIS_URL is not set',
-    env: async () => ({ REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:` }),
+    env: async () => ({
+      REDIS_URL: redisUrl as string,
+      REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
+    }),
   },
 ]
 
@@ -146,7 +163,12 @@ export async function buildTestApp(
   return { app, sms, logs, config, dir }
 }
 
-export async function post(app: FastifyInstance, url: string, body: unknown, headers: Record<string, string> = {}) {
+export async function post(
+  app: FastifyInstance,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   return await app.inject({ method: 'POST', url, payload: body as object, headers })
 }
 

@@ -50,7 +50,17 @@ export function openDatabase(config: Config['database']): DatabaseHandle {
 }
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {
-  const migrator = new Migrator({ db: handle.db, provider: migrationProvider({ dialect: handle.kind }) })
+  // Kysely looks for its bookkeeping tables in any schema unless told which one; pin it to the schema our
+  // tables go to (the first of search_path), so two deployments in two schemas of one database stay apart.
+  const migrationTableSchema =
+    handle.kind === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db)).rows[0]?.schema
+      : undefined
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: migrationProvider({ dialect: handle.kind }),
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)

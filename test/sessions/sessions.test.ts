@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose'
+import { deriveKey } from '../../src/crypto.js'
+import { BACKENDS, buildTestApp, post, SECRET, signIn } from '../helpers.js'
+
+const REFRESH = '/api/v1/auth/refresh'
+const LOGOUT = '/api/v1/auth/logout'
+const ME = '/api/v1/users/me'
+
+const jwtKey = deriveKey(SECRET, 'jwt-hs256')
+
+test('the access token is an HS256 JWT for the user, valid 15 minutes', async (t) => {
+  const ta = await buildTestApp(t)
+  const s = await signIn(ta)
+  assert.deepEqual(decodeProtectedHeader(s.access_token), { alg: 'HS256', typ: 'JWT' })
+  const claims = decodeJwt(s.access_token)
+  assert.equal(claims.sub, String(s.user.id))
+  assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 900)
+  assert.ok(s.refresh_token.length >= 43)
+})
+
+test('GET and PATCH /users/me with the bearer token', async (t) => {
+  const ta = await buildTestApp(t)
+  const s = await signIn(ta)
+  const auth = { authorization: `Bearer ${s.access_token}` }
+  const me = await ta.app.inject({ method: 'GET', url: ME, headers: auth })
+  assert.equal(me.statusCode, 200)
+  assert.deepEqual(me.json(), s.user)
+
+  const patched = await ta.app.inject({
+    method: 'PATCH',
+    url: ME,
+    headers: auth,
+    payload: { full_name: '  Aziz Karimov ' },
+  })
+  assert.equal(patched.statusCode, 200)
+  assert.equal(patched.json().full_name, 'Aziz Karimov')
+  const after = await ta.app.inject({ method: 'GET', url: ME, headers: auth })
+  assert.equal(after.json().full_name, 'Aziz Karimov')
+
+  const unknown = await ta.app.inject({
+    method: 'PATCH',
+    url: ME,
+    headers: auth,
+    payload: { phone: '+998991234567' },
+  })
+  assert.equal(unknown.statusCode, 422)
+  assert.equal(unknown.json().code, 'VALIDATION_ERROR')
+  const tooLong = await ta.app.inject({
+    method: 'PATCH',
+    url: ME,
+    headers: auth,
+    payload: { full_name: 'x'.repeat(101) },
+  })
+  assert.equal(tooLong.statusCode, 422)
+})
+
+test('missing, tampered, expired and alg:none tokens are refused with 401 and a code', async (t) => {
+  const ta = await buildTestApp(t)
+  const s = await signIn(ta)
+  const get = (authorization?: string) =>
+    ta.app.inject({ method: 'GET', url: ME, headers: authorization ? { authorization } : {} })
+
+  const missing = await get()
+  assert.equal(missing.statusCode, 401)
+  assert.equal(missing.json().code, 'UNAUTHORIZED')
+  assert.equal((await get(`Basic ${s.access_token}`)).json().code, 'UNAUTHORIZED')
+
+  const [h, p, sig] = s.access_token.split('.')
+  const forgedPayload = Buffer.from(JSON.stringify({ ...decodeJwt(s.access_token), sub: '999' })).toString(
+    'base64url',
+  )
+  assert.equal((await get(`Bearer ${h}.${forgedPayload}.${sig}`)).json().code, 'TOKEN_INVALID')
+  assert.equal((await get(`Bearer ${h}.${p}.${sig?.slice(0, -2)}xx`)).json().code, 'TOKEN_INVALID')
+
+  const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`
+  assert.equal((await get(`Bearer ${none}`)).json().code, 'TOKEN_INVALID')
+
+  const otherKey = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(String(s.user.id))
+    .setIssuer('royal-taxi')
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode('x'.repeat(32)))
+  assert.equal((await get(`Bearer ${otherKey}`)).json().code, 'TOKEN_INVALID')
+
+  const expired = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(String(s.user.id))
+    .setIssuer('royal-taxi')
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+    .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+    .sign(jwtKey)
+  const res = await get(`Bearer ${expired}`)
+  assert.equal(res.statusCode, 401)
+  assert.equal(res.json().code, 'TOKEN_EXPIRED')
+  assert.equal((await get('Bearer not-a-jwt')).json().code, 'TOKEN_INVALID')
+})
+
+for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
+  const opts = { skip: backend.skip }
+
+  test(
+    `[${backend.name}] refresh rotates; reusing a rotated token revokes the whole family`,
+    opts,
+    async (t) => {
+      const ta = await buildTestApp(t, { env: await backend.env(t) })
+      const s = await signIn(ta)
+      const r1 = await post(ta.app, REFRESH, { refresh_token: s.refresh_token })
+      assert.equal(r1.statusCode, 200)
+      const next = r1.json()
+      assert.deepEqual(Object.keys(next).sort(), [
+        'access_token',
+        'expires_in',
+        'refresh_token',
+        'token_type',
+      ])
+      assert.notEqual(next.refresh_token, s.refresh_token)
+
+      const reuse = await post(ta.app, REFRESH, { refresh_token: s.refresh_token })
+      assert.equal(reuse.statusCode, 401)
+      assert.equal(reuse.json().code, 'REFRESH_TOKEN_REUSED')
+      // The thief's copy is burned, and so is the legitimate successor: the family is revoked.
+      const successor = await post(ta.app, REFRESH, { refresh_token: next.refresh_token })
+      assert.equal(successor.statusCode, 401)
+      assert.equal(successor.json().code, 'REFRESH_TOKEN_INVALID')
+    },
+  )
+
+  test(`[${backend.name}] concurrent refreshes with one token: exactly one succeeds`, opts, async (t) => {
+    const ta = await buildTestApp(t, { env: await backend.env(t) })
+    const s = await signIn(ta)
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => post(ta.app, REFRESH, { refresh_token: s.refresh_token })),
+    )
+    assert.equal(results.filter((r) => r.statusCode === 200).length, 1)
+    assert.ok(results.every((r) => r.statusCode === 200 || r.statusCode === 401))
+  })
+
+  test(`[${backend.name}] logout ends the session; unknown tokens are accepted silently`, opts, async (t) => {
+    const ta = await buildTestApp(t, { env: await backend.env(t) })
+    const s = await signIn(ta)
+    const out = await post(ta.app, LOGOUT, { refresh_token: s.refresh_token })
+    assert.equal(out.statusCode, 204)
+    assert.equal(out.body, '')
+    const after = await post(ta.app, REFRESH, { refresh_token: s.refresh_token })
+    assert.equal(after.statusCode, 401)
+    assert.equal((await post(ta.app, LOGOUT, { refresh_token: 'never-issued' })).statusCode, 204)
+    const rows = await ta.app.storage.db.db.selectFrom('refresh_tokens').selectAll().execute()
+    assert.ok(rows.every((r) => r.revoked_at !== null))
+    assert.ok(
+      rows.every((r) => r.token_hash !== s.refresh_token),
+      'refresh tokens are stored hashed',
+    )
+  })
+}
+
+test('an expired refresh token is refused', async (t) => {
+  const ta = await buildTestApp(t)
+  const s = await signIn(ta)
+  await ta.app.storage.db.db
+    .updateTable('refresh_tokens')
+    .set({ expires_at: Date.now() - 1 })
+    .execute()
+  const res = await post(ta.app, REFRESH, { refresh_token: s.refresh_token })
+  assert.equal(res.statusCode, 401)
+  assert.equal(res.json().code, 'REFRESH_TOKEN_EXPIRED')
+  assert.equal(
+    (await post(ta.app, REFRESH, { refresh_token: 'garbage' })).json().code,
+    'REFRESH_TOKEN_INVALID',
+  )
+})
