@@ -83,6 +83,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Ids for log correlation; a client-supplied X-Request-Id is not trusted.
     requestIdHeader: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  // The API speaks JSON only; Fastify would otherwise accept text/plain bodies and fail them as wrong types.
+  app.removeContentTypeParser('text/plain')
   registerValidators(app)
   registerErrorHandlers(app, config.defaultLanguage)
 

@@ -8,11 +8,8 @@ import { Value } from 'typebox/value'
 // The one place that reads process.env. Every setting is declared once here: its type, default and the
 // hint shown when it is wrong. The typed Config is derived from this schema, never written by hand.
 
-const oneOf = <T extends string>(values: readonly T[], def: T, description: string) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    { default: def, description },
-  )
+const oneOf = <const T extends string[]>(values: readonly [...T], def: T[number], description: string) =>
+  Type.Enum<T>(values, { default: def, description })
 const bool = (def: boolean, description: string) => Type.Boolean({ default: def, description })
 const int = (def: number, minimum: number, maximum: number, description: string) =>
   Type.Integer({ default: def, minimum, maximum, description: `${description} (${minimum}..${maximum})` })
@@ -22,7 +19,7 @@ export const LANGUAGES = ['uz', 'ru', 'en'] as const
 export type Language = (typeof LANGUAGES)[number]
 
 export const EnvSchema = Type.Object({
-  PORT: int(8080, 1, 65535, 'TCP port to listen on'),
+  PORT: int(8080, 0, 65535, 'TCP port to listen on (0: any free port)'),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1, description: 'address to listen on' }),
   APP_ENV: oneOf(['development', 'test', 'production'], 'development', 'development, test or production'),
   DATABASE_URL: Type.String({
@@ -128,21 +125,20 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
     // An empty value (`TWILIO_AUTH_TOKEN=`) means "not set", as in the Python service.
     if (v !== undefined && v !== '') raw[key] = v
   }
-  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, Value.Clone(raw))) as Env
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, Value.Clone(raw))) as Record<string, unknown>
   const problems: string[] = []
-  const seen = new Set<string>()
-  for (const error of Value.Errors(EnvSchema, env)) {
-    const key = error.instancePath.replace(/^\//, '')
-    if (seen.has(key)) continue
-    seen.add(key)
-    const schema = (EnvSchema.properties as Record<string, TSchema & { description?: string }>)[key]
-    problems.push(`${key}: expected ${schema?.description ?? error.message}${describe(key, raw[key])}`)
+  // Each setting is checked on its own, so every wrong one is reported (not just the first few), and a wrong
+  // one falls back to its default for the cross-checks below.
+  for (const [key, schema] of Object.entries(
+    EnvSchema.properties as Record<string, TSchema & { description?: string }>,
+  )) {
+    if (env[key] === undefined || Value.Check(schema, env[key])) continue
+    problems.push(`${key}: expected ${schema.description}${describe(key, raw[key])}`)
+    env[key] = (schema as { default?: unknown }).default
   }
+  problems.push(...crossChecks(env as unknown as Env))
   if (problems.length > 0) throw new ConfigError(problems)
-
-  problems.push(...crossChecks(env))
-  if (problems.length > 0) throw new ConfigError(problems)
-  return Object.freeze(toConfig(env))
+  return Object.freeze(toConfig(env as unknown as Env))
 }
 
 function crossChecks(env: Env): string[] {

@@ -25,10 +25,9 @@ export const SendOtpBody = Type.Object(
   {
     phone: PhoneField,
     language: Type.Optional(
-      Type.Union(
-        LANGUAGES.map((l) => Type.Literal(l)),
-        { description: 'Language of the SMS and the response; default from Accept-Language' },
-      ),
+      Type.Enum(LANGUAGES, {
+        description: 'Language of the SMS and the response; default from Accept-Language',
+      }),
     ),
   },
   strict,
