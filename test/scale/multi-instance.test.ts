@@ -91,7 +91,7 @@ async function call(
 const from = (ip: string) => ({ 'x-forwarded-for': ip })
 
 test('two instances sharing PostgreSQL and Redis behave as one service', { skip }, async (t) => {
-  const shared = {
+  const shared: Record<string, string> = {
     ...(await postgres.env(t)),
     ...(await redis.env(t)),
     APP_ENV: 'development',
