@@ -86,6 +86,33 @@ const FAILURES = [
     logged: 'Unable to create record: Too Many Requests',
   },
   {
+    // Our trial account's limit, not the passenger's fault: 503, and another gateway may deliver it.
+    name: '21608 unverified number on a trial account',
+    answer: twilioError(
+      21608,
+      400,
+      'The number +998901234567 is unverified. Trial accounts cannot send messages to unverified numbers',
+    ),
+    status: 503,
+    code: 'SMS_UNAVAILABLE',
+    kind: 'unavailable',
+    logged:
+      'Unable to create record: The number +998901234567 is unverified. Trial accounts cannot send messages to unverified numbers',
+  },
+  {
+    name: '21408 region not enabled in Geo permissions',
+    answer: twilioError(
+      21408,
+      400,
+      "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: +998901234567.",
+    ),
+    status: 503,
+    code: 'SMS_UNAVAILABLE',
+    kind: 'unavailable',
+    logged:
+      "Unable to create record: Permission to send an SMS has not been enabled for the region indicated by the 'To' number: +998901234567.",
+  },
+  {
     name: `a timeout (no answer within SMS_TIMEOUT_MS=${TIMEOUT_MS})`,
     answer: () => {}, // never answers
     status: 503,
