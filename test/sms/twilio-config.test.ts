@@ -1,6 +1,7 @@
 // Twilio settings: a broken credential stops start-up with every problem listed at once, and the Auth
 // Token is never echoed.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { ConfigError, loadConfig } from '../../src/config.js'
 import { ACCOUNT_SID, AUTH_TOKEN, FROM, MESSAGING_SERVICE_SID } from './twilio-fakes.js'
@@ -167,4 +168,30 @@ test('production: refused without an SMS provider; starts with Twilio configured
   assert.equal(c.env, 'production')
   assert.equal(c.devMode, false)
   assert.equal(c.sms.twilio?.phoneNumber, FROM)
+})
+
+test('the Twilio guides explain every Twilio start-up problem, word for word', () => {
+  const guides = ['docs/twilio-guide.en.md', 'docs/twilio-guide.uz.md'].map((f) => [
+    f,
+    readFileSync(f, 'utf8'),
+  ])
+  const found = new Set<string>()
+  // Values differ per installation; the guides write them as "…". Long texts are quoted up to a ";".
+  for (const env of <Record<string, string>[]>[
+    { TWILIO_ENABLED: 'true' },
+    { TWILIO_ENABLED: 'maybe', SMS_TIMEOUT_MS: '1', TWILIO_API_BASE_URL: 'x' },
+    {
+      TWILIO_ENABLED: 'true',
+      TWILIO_ACCOUNT_SID: 'AC1',
+      TWILIO_AUTH_TOKEN: 'x',
+      TWILIO_PHONE_NUMBER: '1',
+      TWILIO_MESSAGING_SERVICE_SID: 'MG1',
+    },
+    { APP_ENV: 'production', SECRET_KEY },
+  ])
+    for (const problem of configError(env).problems)
+      found.add(problem.replace(/\(got ".*"\)$/, '(got "…")').split(';')[0] as string)
+  assert.equal(found.size, 11)
+  for (const [file, text] of guides)
+    for (const problem of found) assert.ok(text?.includes(`\`${problem}`), `${file} lacks ${problem}`)
 })

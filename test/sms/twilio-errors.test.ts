@@ -2,6 +2,7 @@
 // answers with Twilio's error JSON (or not at all). Asserted through the HTTP API, the SMS log, the log lines
 // and the exact request the fake received.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { TwilioProvider } from '../../src/sms/twilio.js'
 import { buildTestApp, post, SECRET } from '../helpers.js'
@@ -260,4 +261,20 @@ test('TWILIO_API_BASE_URL is honoured whatever TWILIO_EDGE / TWILIO_REGION the p
   const result = await provider.send({ to: PHONE, text: 'hello', messageId: 'm1' }, AbortSignal.timeout(2000))
   assert.deepEqual(result, { providerMessageId: 'SM0123456789abcdef0123456789abcdef', status: 'queued' })
   assert.equal(fake.requests[0]?.path, MESSAGES_PATH)
+})
+
+test('the Twilio guides quote the runbook lines exactly as the service writes them', () => {
+  const lines = [
+    '✅ Twilio SMS service initialized successfully',
+    'Twilio SMS service disabled (TWILIO_ENABLED=false)',
+    `⚠️ Failed to send SMS to ${PHONE}`,
+    `✅ SMS sent to ${PHONE}. Message SID: SM`,
+    ...FAILURES.filter((f) => !f.logged.includes(PHONE)).map((f) =>
+      `Twilio error sending SMS: ${f.logged}`.replace(`${TIMEOUT_MS} ms`, '5000 ms'),
+    ),
+  ]
+  for (const file of ['docs/twilio-guide.en.md', 'docs/twilio-guide.uz.md']) {
+    const text = readFileSync(file, 'utf8')
+    for (const line of lines) assert.ok(text.includes(line), `${file} lacks ${line}`)
+  }
 })
