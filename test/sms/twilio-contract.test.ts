@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SmsError } from '../../src/sms/provider.js'
-import { TwilioProvider } from '../../src/sms/twilio.js'
 import { buildTestApp, post, SECRET } from '../helpers.js'
 import {
   ACCOUNT_SID,
@@ -16,6 +15,7 @@ import {
   recordingProxy,
   startPrism,
   twilioEnv,
+  twilioProvider,
 } from './twilio-fakes.js'
 
 const PHONE = '+998901234567'
@@ -118,16 +118,7 @@ test('Twilio provider against the Prism mock of twilio_api_v2010.json', {
     // Proves the contract check has teeth: the same provider with a sender the spec forbids (config would
     // refuse this SID; the provider is built by hand to get it past) gets Prism's 422, mapped to "unavailable".
     const proxy = await recordingProxy(t, prism)
-    const provider = new TwilioProvider(
-      {
-        accountSid: ACCOUNT_SID,
-        authToken: AUTH_TOKEN,
-        phoneNumber: null,
-        messagingServiceSid: 'MG123',
-        baseUrl: proxy.url,
-      },
-      5000,
-    )
+    const provider = twilioProvider(proxy.url, { phoneNumber: null, messagingServiceSid: 'MG123' })
     await assert.rejects(
       provider.send({ to: PHONE, text: 'x', messageId: 'm1' }, AbortSignal.timeout(5000)),
       (err: unknown) =>

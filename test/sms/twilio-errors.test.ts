@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { TwilioProvider } from '../../src/sms/twilio.js'
 import { buildTestApp, post, SECRET } from '../helpers.js'
 import {
   ACCOUNT_SID,
@@ -18,6 +17,7 @@ import {
   twilioCreated,
   twilioEnv,
   twilioError,
+  twilioProvider,
 } from './twilio-fakes.js'
 
 const SEND = '/api/v1/auth/send-otp'
@@ -238,18 +238,9 @@ test('TWILIO_API_BASE_URL is honoured whatever TWILIO_EDGE / TWILIO_REGION the p
   // The SDK reads these at construction and would put them into the host of every request.
   process.env.TWILIO_EDGE = 'sydney'
   process.env.TWILIO_REGION = 'au1'
-  let provider: TwilioProvider
+  let provider: ReturnType<typeof twilioProvider>
   try {
-    provider = new TwilioProvider(
-      {
-        accountSid: ACCOUNT_SID,
-        authToken: AUTH_TOKEN,
-        phoneNumber: FROM,
-        messagingServiceSid: null,
-        baseUrl: fake.url,
-      },
-      2000,
-    )
+    provider = twilioProvider(fake.url)
   } finally {
     for (const [key, value] of [
       ['TWILIO_EDGE', saved.edge],

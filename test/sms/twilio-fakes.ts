@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { type TwilioConfig, TwilioProvider } from '../../src/sms/twilio.js'
 
 export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef'
 export const AUTH_TOKEN = '5f4dcc3b5aa765d61d8327deb882cf99'
@@ -29,6 +30,23 @@ export function twilioEnv(baseUrl: string, extra: Record<string, string> = {}): 
     TWILIO_API_BASE_URL: baseUrl,
     ...extra,
   }
+}
+
+/** A provider built by hand, for what the settings would refuse or the app would hide. */
+export function twilioProvider(
+  baseUrl: string,
+  overrides: Partial<TwilioConfig> = {},
+  timeoutMs = 5000,
+): TwilioProvider {
+  const config: TwilioConfig = {
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    phoneNumber: FROM,
+    messagingServiceSid: null,
+    baseUrl,
+    ...overrides,
+  }
+  return new TwilioProvider(config, timeoutMs)
 }
 
 export interface ReceivedRequest {
