@@ -312,7 +312,7 @@ async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
           ...serviceEnv(sqliteStorage(twilioDir), twilioDir),
           TWILIO_ENABLED: 'true',
           TWILIO_ACCOUNT_SID: TWILIO_SID,
-          TWILIO_AUTH_TOKEN: 'benchmark-token',
+          TWILIO_AUTH_TOKEN: '0123456789abcdef'.repeat(2),
           TWILIO_PHONE_NUMBER: '+15017122661',
           TWILIO_API_BASE_URL: fake.url,
         }
