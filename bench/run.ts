@@ -1,6 +1,6 @@
 // `npm run bench`: the service against the ceiling of its own HTTP stack, measured in the same run.
 // Options: --duration S (10) --warmup S (3) --connections N (50) --log-level L (info) --only sqlite|postgres
-//          --no-twilio --profile (node --cpu-prof into bench/results/profiles) --readme (update the README table)
+//          --only twilio (just the Twilio row) --no-twilio --profile (node --cpu-prof into bench/results/profiles) --readme (update the README table)
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, release, tmpdir, totalmem } from 'node:os'
@@ -281,28 +281,30 @@ async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
     console.log(`  ceiling: ${ceiling.requestsPerSecond} req/s, p99 ${ceiling.latencyP99Ms} ms`)
 
     const label = storage.env.REDIS_URL ? 'postgres' : 'sqlite'
-    const server = await startService(serviceEnv(storage, dir), dir, nodeFlags(label))
-    try {
-      const send = await measure(server, sendOtp(), load)
-      rows.push(row('send-otp', send, ceiling, storage.targets))
+    const server =
+      args.only === 'twilio' ? null : await startService(serviceEnv(storage, dir), dir, nodeFlags(label))
+    if (server)
+      try {
+        const send = await measure(server, sendOtp(), load)
+        rows.push(row('send-otp', send, ceiling, storage.targets))
 
-      // Enough codes for the right-code run even if it goes 1.6× faster than send-otp did.
-      const seconds = load.warmupSeconds + load.durationSeconds
-      const pool = await prepareCodes(
-        server,
-        Math.max(2000, Math.ceil(send.requestsPerSecond * seconds * 1.6)),
-      )
-      const wrong = await measure(server, verifyWrong(pool), load)
-      rows.push(row('verify-otp (wrong code)', wrong, ceiling, storage.targets))
-      const right = await measure(server, verifyRight(pool), load)
-      rows.push(row('verify-otp (right code)', right, ceiling, storage.targets))
+        // Enough codes for the right-code run even if it goes 1.6× faster than send-otp did.
+        const seconds = load.warmupSeconds + load.durationSeconds
+        const pool = await prepareCodes(
+          server,
+          Math.max(2000, Math.ceil(send.requestsPerSecond * seconds * 1.6)),
+        )
+        const wrong = await measure(server, verifyWrong(pool), load)
+        rows.push(row('verify-otp (wrong code)', wrong, ceiling, storage.targets))
+        const right = await measure(server, verifyRight(pool), load)
+        rows.push(row('verify-otp (right code)', right, ceiling, storage.targets))
 
-      const tokens = await signIns(server, load.connections * 4)
-      const refreshed = await measure(server, refresh(tokens), load)
-      rows.push(row('refresh', refreshed, ceiling, storage.targets))
-    } finally {
-      await server.stop()
-    }
+        const tokens = await signIns(server, load.connections * 4)
+        const refreshed = await measure(server, refresh(tokens), load)
+        rows.push(row('refresh', refreshed, ceiling, storage.targets))
+      } finally {
+        await server.stop()
+      }
 
     if (withTwilio) {
       const fake = await startHelper('twilio-fake.ts', [String(TWILIO_DELAY_MS)])
@@ -421,7 +423,7 @@ async function main(): Promise<void> {
   }
   const databaseUrl = process.env.DATABASE_URL
   const redisUrl = process.env.REDIS_URL
-  if (args.only !== 'sqlite') {
+  if (args.only !== 'sqlite' && args.only !== 'twilio') {
     if (databaseUrl?.startsWith('postgres') && redisUrl)
       passes.push(await runPass(await sharedStorage(databaseUrl, redisUrl), false))
     else console.log('\nPostgreSQL + Redis pass skipped: set DATABASE_URL (postgres://…) and REDIS_URL')
