@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+/** The shared contract files sit beside the repository (../shared), as in CI. */
+export const ESKIZ_SPEC = join(ROOT, '..', 'shared', 'eskiz', 'openapi.yaml')
+const PRISM = join(ROOT, 'node_modules', '.bin', 'prism')
+
+export function prismSkipReason(spec: string): string | false {
+  if (!existsSync(spec)) return `the contract ${spec} is absent`
+  if (!existsSync(PRISM)) return 'Prism (@stoplight/prism-cli) is not installed'
+  return false
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/**
+ * Starts `prism mock --errors` on a spec and resolves with its URL once it answers; stops it after `t`.
+ * Prism answers a request that breaks the contract with 4xx (401 without the bearer token), so a wrong request
+ * shape fails the test instead of passing silently.
+ */
+export async function startPrism(t: TestContext, spec: string): Promise<string> {
+  const port = await freePort()
+  const child: ChildProcess = spawn(PRISM, ['mock', '--errors', '-h', '127.0.0.1', '-p', String(port), spec], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (d) => {
+    output += d
+  })
+  child.stderr?.on('data', (d) => {
+    output += d
+  })
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGTERM')
+  })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Prism exited with ${child.exitCode}:\n${output}`)
+    try {
+      await fetch(`${url}/`)
+      return url
+    } catch {
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+  throw new Error(`Prism did not start within a minute:\n${output}`)
+}
+
+export interface Received {
+  method: string
+  /** Path and query. */
+  url: string
+  headers: IncomingMessage['headers']
+  body: string
+  /** The body parsed as JSON, or null. */
+  json: unknown
+  /** multipart/form-data fields, when the body is a form. */
+  form: Record<string, string> | null
+}
+
+export type Answer = { status: number; body?: unknown; delayMs?: number }
+
+export interface FakeGateway {
+  url: string
+  received: Received[]
+  /** Answers to give, one per request, in order; the last one repeats. */
+  answers: (Answer | ((req: Received) => Answer))[]
+}
+
+async function parseForm(req: Received): Promise<Record<string, string> | null> {
+  const type = req.headers['content-type'] ?? ''
+  if (!type.startsWith('multipart/form-data')) return null
+  const form = await new Response(req.body, { headers: { 'content-type': type } }).formData()
+  return Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)]))
+}
+
+/** A small in-process HTTP gateway that records every request and answers from a script. */
+export async function fakeGateway(t: TestContext, answers: FakeGateway['answers']): Promise<FakeGateway> {
+  const fake: FakeGateway = { url: '', received: [], answers }
+  let served = 0
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString('utf8')
+      let json: unknown = null
+      try {
+        json = JSON.parse(body)
+      } catch {}
+      const received: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        json,
+        form: null,
+      }
+      received.form = await parseForm(received)
+      fake.received.push(received)
+      const script = fake.answers[Math.min(served++, fake.answers.length - 1)] as FakeGateway['answers'][number]
+      const answer = typeof script === 'function' ? script(received) : script
+      const reply = () => {
+        if (res.destroyed) return
+        const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {})
+        res.writeHead(answer.status, {
+          'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json',
+        })
+        res.end(text)
+      }
+      if (answer.delayMs) setTimeout(reply, answer.delayMs).unref()
+      else reply()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  t.after(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  return fake
+}
