@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { EskizProvider } from '../../src/sms/eskiz.js'
-import { SmsError } from '../../src/sms/provider.js'
+import type { SmsError } from '../../src/sms/provider.js'
 import { buildTestApp, post } from '../helpers.js'
-import { type Answer, ESKIZ_SPEC, fakeGateway, prismSkipReason, type Received, startPrism } from './gateway-fakes.js'
+import {
+  type Answer,
+  ESKIZ_SPEC,
+  fakeGateway,
+  prismSkipReason,
+  type Received,
+  startPrism,
+} from './gateway-fakes.js'
 
 const PHONE = '+998901234567'
 const SPEC_ID = '59bf10a2-aba8-4694-8fd5-0be20102a580'
@@ -178,7 +185,12 @@ test("Eskiz refusals keep Eskiz's own message: moderation and test texts are per
       'rejected_content',
       'Для теста можно использовать только тексты: This is test from Eskiz',
     ],
-    [400, { message: 'Недостаточно средств на балансе' }, 'quota_exhausted', 'Недостаточно средств на балансе'],
+    [
+      400,
+      { message: 'Недостаточно средств на балансе' },
+      'quota_exhausted',
+      'Недостаточно средств на балансе',
+    ],
     [
       422,
       { message: { mobile_phone: ['Неверный номер телефона'] } },
@@ -190,12 +202,15 @@ test("Eskiz refusals keep Eskiz's own message: moderation and test texts are per
   ]
   for (const [status, body, kind, text] of cases) {
     const fake = await fakeGateway(t, [eskizScript(() => ({ status, body }))])
-    await assert.rejects(new EskizProvider(config(fake.url), 2000).send(message(), signal()), (e: SmsError) => {
-      assert.equal(e.kind, kind, text)
-      assert.equal(e.message, text)
-      assert.equal(e.retryable, !['rejected_content', 'invalid_recipient'].includes(kind))
-      return true
-    })
+    await assert.rejects(
+      new EskizProvider(config(fake.url), 2000).send(message(), signal()),
+      (e: SmsError) => {
+        assert.equal(e.kind, kind, text)
+        assert.equal(e.message, text)
+        assert.equal(e.retryable, !['rejected_content', 'invalid_recipient'].includes(kind))
+        return true
+      },
+    )
   }
 })
 

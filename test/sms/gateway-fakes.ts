@@ -32,9 +32,13 @@ async function freePort(): Promise<number> {
  */
 export async function startPrism(t: TestContext, spec: string): Promise<string> {
   const port = await freePort()
-  const child: ChildProcess = spawn(PRISM, ['mock', '--errors', '-h', '127.0.0.1', '-p', String(port), spec], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child: ChildProcess = spawn(
+    PRISM,
+    ['mock', '--errors', '-h', '127.0.0.1', '-p', String(port), spec],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let output = ''
   child.stdout?.on('data', (d) => {
     output += d
@@ -110,7 +114,9 @@ export async function fakeGateway(t: TestContext, answers: FakeGateway['answers'
       }
       received.form = await parseForm(received)
       fake.received.push(received)
-      const script = fake.answers[Math.min(served++, fake.answers.length - 1)] as FakeGateway['answers'][number]
+      const script = fake.answers[
+        Math.min(served++, fake.answers.length - 1)
+      ] as FakeGateway['answers'][number]
       const answer = typeof script === 'function' ? script(received) : script
       const reply = () => {
         if (res.destroyed) return

@@ -63,7 +63,11 @@ test('cost estimate: Twilio published prices per segment, in dollars', () => {
 test("local gateways in so'm, converted with UZS_PER_USD; SMS_PRICES overrides", () => {
   const s = settings()
   assert.deepEqual(estimateCost(s, 'eskiz', 'UZ', 2), { amount: 180, currency: 'UZS', usd: 0.014173 })
-  const c = loadConfig({ APP_ENV: 'test', UZS_PER_USD: '12500', SMS_PRICES: 'eskiz:UZ=75; http:*=0.01 USD;twilio:KZ=0.21' })
+  const c = loadConfig({
+    APP_ENV: 'test',
+    UZS_PER_USD: '12500',
+    SMS_PRICES: 'eskiz:UZ=75; http:*=0.01 USD;twilio:KZ=0.21',
+  })
   const o = { prices: c.sms.prices, uzsPerUsd: c.sms.uzsPerUsd }
   assert.deepEqual(estimateCost(o, 'eskiz', 'UZ', 1), { amount: 75, currency: 'UZS', usd: 0.006 })
   assert.deepEqual(estimateCost(o, 'http', 'UZ', 3), { amount: 0.03, currency: 'USD', usd: 0.03 })
