@@ -147,7 +147,9 @@ test('Playmobile and the HTTP gateway are built from settings and counted as rea
   assert.equal(row.cost, 80)
   assert.ok(ta.logs.messages().includes(`✅ SMS sent to ${PHONE} via playmobile. Message ID: ${row.id}`))
   assert.equal(
-    (pm.received[0]?.json as { messages: { 'message-id': string }[] }).messages[0]?.['message-id'],
+    (pm.received[0]?.json as { messages: { 'message-id': string }[] } | undefined)?.messages[0]?.[
+      'message-id'
+    ],
     row.id,
   )
   assert.ok(!ta.logs.text().includes('pm-secret'))
