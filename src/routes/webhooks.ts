@@ -44,10 +44,14 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // API's JSON routes still answer form bodies with 415.
   await app.register(formbody)
 
-  const requireToken = (request: FastifyRequest) => {
-    const { token } = request.query as { token?: string }
-    if (!tokenMatches(token, config.webhooks.token)) throw new AppError('WEBHOOK_FORBIDDEN')
-  }
+  /** Options of a route whose gateway signs nothing: the secret token in the URL is checked first. */
+  const tokenRoute = (summary: string) => ({
+    schema: { tags: ['webhooks'], summary, querystring: TokenQuery, body: AnyBody, response },
+    preHandler: async (request: FastifyRequest) => {
+      const { token } = request.query as { token?: string }
+      if (!tokenMatches(token, config.webhooks.token)) throw new AppError('WEBHOOK_FORBIDDEN')
+    },
+  })
 
   app.post(
     '/twilio/status',
@@ -88,17 +92,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/eskiz/status',
-    {
-      schema: {
-        tags: ['webhooks'],
-        summary: 'Eskiz delivery status callback (?token=WEBHOOK_TOKEN)',
-        querystring: TokenQuery,
-        body: AnyBody,
-        response,
-      },
-    },
+    tokenRoute('Eskiz delivery status callback (?token=WEBHOOK_TOKEN)'),
     async (request) => {
-      requireToken(request)
       const body = request.body as Record<string, unknown>
       const status = str(body.status)
       if (status)
@@ -115,17 +110,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/playmobile/status',
-    {
-      schema: {
-        tags: ['webhooks'],
-        summary: 'Playmobile delivery report (?token=WEBHOOK_TOKEN)',
-        querystring: TokenQuery,
-        body: AnyBody,
-        response,
-      },
-    },
+    tokenRoute('Playmobile delivery report (?token=WEBHOOK_TOKEN)'),
     async (request) => {
-      requireToken(request)
       const body = request.body as Record<string, unknown>
       // One report or a batch: {"messages": [{"message-id", "status", …}, …]}.
       const reports = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [body]

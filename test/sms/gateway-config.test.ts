@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigError, loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
+import { configProblems } from '../helpers.js'
 
 const SECRET_KEY = 'k'.repeat(40)
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems
-    throw err
-  }
-  return []
-}
+const problems = configProblems
 
 const GATEWAYS: Record<string, Record<string, string>> = {
   eskiz: { ESKIZ_ENABLED: 'true', ESKIZ_EMAIL: 'ops@royaltaxi.uz', ESKIZ_PASSWORD: 'pw-secret-1' },

@@ -138,3 +138,15 @@ export async function fakeGateway(t: TestContext, answers: FakeGateway['answers'
   })
   return fake
 }
+
+/** Settings enabling Playmobile at `playmobileUrl` and the HTTP gateway at `httpUrl`, as the server reads them. */
+export function localGatewaysEnv(playmobileUrl: string, httpUrl: string): Record<string, string> {
+  return {
+    PLAYMOBILE_ENABLED: 'true',
+    PLAYMOBILE_LOGIN: 'royaltaxi',
+    PLAYMOBILE_PASSWORD: 'pm-secret',
+    PLAYMOBILE_API_BASE_URL: playmobileUrl,
+    HTTP_SMS_URL: httpUrl,
+    HTTP_SMS_SECRET: 'http-gateway-secret-0123',
+  }
+}

@@ -4,7 +4,7 @@ import { HttpGatewayProvider, signHttpSms } from '../../src/sms/http-gateway.js'
 import { PlaymobileProvider } from '../../src/sms/playmobile.js'
 import type { SmsError } from '../../src/sms/provider.js'
 import { buildTestApp, post } from '../helpers.js'
-import { fakeGateway } from './gateway-fakes.js'
+import { fakeGateway, localGatewaysEnv } from './gateway-fakes.js'
 
 const PHONE = '+998901234567'
 const signal = () => AbortSignal.timeout(2000)
@@ -127,14 +127,7 @@ test('Playmobile and the HTTP gateway are built from settings and counted as rea
   const pm = await fakeGateway(t, [{ status: 200, body: 'Request is received' }])
   const ta = await buildTestApp(t, {
     configuredProviders: true,
-    env: {
-      PLAYMOBILE_ENABLED: 'true',
-      PLAYMOBILE_LOGIN: 'royaltaxi',
-      PLAYMOBILE_PASSWORD: 'pm-secret',
-      PLAYMOBILE_API_BASE_URL: pm.url,
-      HTTP_SMS_URL: 'http://127.0.0.1:9/never',
-      HTTP_SMS_SECRET: 'http-gateway-secret-0123',
-    },
+    env: localGatewaysEnv(pm.url, 'http://127.0.0.1:9/never'),
   })
   assert.equal(ta.config.devMode, false)
   assert.deepEqual(ta.app.sms.providerNames, ['playmobile', 'http'])

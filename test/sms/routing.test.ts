@@ -4,7 +4,7 @@ import pino from 'pino'
 import { parsePhone } from '../../src/phone/index.js'
 import { SmsSender } from '../../src/sms/sender.js'
 import { buildTestApp, FakeSms, LogCapture, post } from '../helpers.js'
-import { fakeGateway } from './gateway-fakes.js'
+import { fakeGateway, localGatewaysEnv } from './gateway-fakes.js'
 
 const PHONE = '+998901234567'
 const SEND = '/api/v1/auth/send-otp'
@@ -22,12 +22,7 @@ async function twoGateways(
   const ta = await buildTestApp(t, {
     configuredProviders: true,
     env: {
-      PLAYMOBILE_ENABLED: 'true',
-      PLAYMOBILE_LOGIN: 'royaltaxi',
-      PLAYMOBILE_PASSWORD: 'pm-secret',
-      PLAYMOBILE_API_BASE_URL: pm.url,
-      HTTP_SMS_URL: `${http.url}/send`,
-      HTTP_SMS_SECRET: 'http-gateway-secret-0123',
+      ...localGatewaysEnv(pm.url, `${http.url}/send`),
       SMS_ROUTES: 'UZ=playmobile,http;*=http',
       SMS_TIMEOUT_MS: '300',
       ...env,
