@@ -313,10 +313,8 @@ export function parseRoutes(
       problems.push(`SMS_ROUTES: unknown country code "${country}"`)
     const names = (m[2] as string).split(',').map((n) => n.trim().toLowerCase())
     for (const name of names) {
-      if (![...SMS_PROVIDER_NAMES, 'console'].includes(name))
-        problems.push(
-          `SMS_ROUTES: unknown provider "${name}" (expected ${[...SMS_PROVIDER_NAMES, 'console'].join(', ')})`,
-        )
+      if (!(SMS_PROVIDER_NAMES as readonly string[]).includes(name))
+        problems.push(`SMS_ROUTES: unknown provider "${name}" (expected ${SMS_PROVIDER_NAMES.join(', ')})`)
       else if (!enabled.includes(name))
         problems.push(`SMS_ROUTES: provider "${name}" is named for ${country} but not enabled`)
     }

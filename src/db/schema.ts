@@ -62,7 +62,7 @@ export interface SmsLogTable {
   duration_ms: number | null
   created_at: number
   updated_at: number
-  /** When the gateway accepted it, a receipt said delivered, or it failed (send or receipt). */
+  /** When the gateway accepted it, a receipt said delivered, or it failed (refused at send, or a receipt). */
   sent_at: number | null
   delivered_at: number | null
   failed_at: number | null

@@ -41,7 +41,12 @@ function eskizMessage(body: unknown, text: string): string {
 export function mapEskizError(res: GatewayResponse): SmsError {
   const message = eskizMessage(res.json, res.text)
   let kind: SmsErrorKind = kindForStatus(res.status)
-  if (res.status >= 400 && res.status < 500 && ![401, 403, 429].includes(res.status)) {
+  // Eskiz sometimes answers a refusal with 200 and "status": "error".
+  if (
+    (res.status === 200 || res.status >= 400) &&
+    res.status < 500 &&
+    ![401, 403, 429].includes(res.status)
+  ) {
     if (QUOTA_WORDS.test(message)) kind = 'quota_exhausted'
     else if (RECIPIENT_WORDS.test(message)) kind = 'invalid_recipient'
     else if (CONTENT_WORDS.test(message)) kind = 'rejected_content'

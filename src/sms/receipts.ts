@@ -142,9 +142,7 @@ export class ReceiptService {
         ? { delivered_at: now }
         : status === 'undelivered' || status === 'failed'
           ? { failed_at: now }
-          : status === 'sent'
-            ? { sent_at: now }
-            : {}
+          : {}
     const moved = await this.db
       .updateTable('sms_log')
       .set({

@@ -186,6 +186,12 @@ test("Eskiz refusals keep Eskiz's own message: moderation and test texts are per
       'Для теста можно использовать только тексты: This is test from Eskiz',
     ],
     [
+      200,
+      { message: 'Текст не соответствует шаблону', status: 'error' },
+      'rejected_content',
+      'Текст не соответствует шаблону',
+    ],
+    [
       400,
       { message: 'Недостаточно средств на балансе' },
       'quota_exhausted',
