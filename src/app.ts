@@ -42,8 +42,6 @@ declare module 'fastify' {
 export interface AppOverrides {
   /** Replace the configured SMS providers (tests use a fake gateway). */
   smsProviders?: SmsProvider[]
-  /** Replace the configured SMS_ROUTES (tests naming fake gateways). */
-  smsRoutes?: Config['sms']['routes'] | null
   /** Where log lines go instead of stdout and LOG_FILE. */
   logDestination?: DestinationStream
 }
@@ -125,7 +123,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     : new SqlOtpStore(db.db)
   const sms = new SmsSender(overrides.smsProviders ?? configuredProviders(config, log), db.db, log, {
     timeoutMs: config.sms.timeoutMs,
-    routes: overrides.smsRoutes !== undefined ? overrides.smsRoutes : config.sms.routes,
+    routes: config.sms.routes,
     circuit: config.sms.circuit,
     prices: { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd },
   })

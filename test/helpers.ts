@@ -157,8 +157,6 @@ export async function buildTestApp(
     env?: Record<string, string>
     providers?: SmsProvider[]
     configuredProviders?: boolean
-    /** SMS routes naming the fake providers (instead of SMS_ROUTES, which names only real ones). */
-    smsRoutes?: Config['sms']['routes']
     dir?: string
     keepDir?: boolean
   } = {},
@@ -169,7 +167,6 @@ export async function buildTestApp(
   const logs = new LogCapture()
   const app = await buildApp(config, {
     ...(options.configuredProviders ? {} : { smsProviders: options.providers ?? [sms] }),
-    ...(options.smsRoutes ? { smsRoutes: options.smsRoutes } : {}),
     logDestination: logs,
   })
   t.after(async () => {

@@ -3,14 +3,8 @@ import { test } from 'node:test'
 import { EskizProvider } from '../../src/sms/eskiz.js'
 import type { SmsError } from '../../src/sms/provider.js'
 import { buildTestApp, post } from '../helpers.js'
-import {
-  type Answer,
-  ESKIZ_SPEC,
-  fakeGateway,
-  prismSkipReason,
-  type Received,
-  startPrism,
-} from './gateway-fakes.js'
+import { startPrismOn } from '../prism.js'
+import { type Answer, ESKIZ_SPEC, eskizSkipReason, fakeGateway, type Received } from './gateway-fakes.js'
 
 const PHONE = '+998901234567'
 const SPEC_ID = '59bf10a2-aba8-4694-8fd5-0be20102a580'
@@ -45,9 +39,9 @@ function eskizScript(onSend: (req: Received, n: number) => Answer) {
 const ok = { status: 200, body: { id: 'req-1', message: 'Waiting for SMS provider', status: 'waiting' } }
 
 test('Eskiz contract (Prism): send-otp logs in, sends, and logs the row with segments and cost', {
-  skip: prismSkipReason(ESKIZ_SPEC),
+  skip: eskizSkipReason(),
 }, async (t) => {
-  const prism = await startPrism(t, ESKIZ_SPEC)
+  const prism = await startPrismOn(t, ESKIZ_SPEC)
   const ta = await buildTestApp(t, { env: eskizEnv(prism), configuredProviders: true })
   assert.equal(ta.config.devMode, false)
   const res = await post(ta.app, '/api/v1/auth/send-otp', { phone: PHONE })

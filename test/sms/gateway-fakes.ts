@@ -1,67 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { prismSkipReasonFor, SHARED } from '../prism.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-/** The shared contract files sit beside the repository (../shared), as in CI. */
-export const ESKIZ_SPEC = join(ROOT, '..', 'shared', 'eskiz', 'openapi.yaml')
-const PRISM = join(ROOT, 'node_modules', '.bin', 'prism')
-
-export function prismSkipReason(spec: string): string | false {
-  if (!existsSync(spec)) return `the contract ${spec} is absent`
-  if (!existsSync(PRISM)) return 'Prism (@stoplight/prism-cli) is not installed'
-  return false
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-/**
- * Starts `prism mock --errors` on a spec and resolves with its URL once it answers; stops it after `t`.
- * Prism answers a request that breaks the contract with 4xx (401 without the bearer token), so a wrong request
- * shape fails the test instead of passing silently.
- */
-export async function startPrism(t: TestContext, spec: string): Promise<string> {
-  const port = await freePort()
-  const child: ChildProcess = spawn(
-    PRISM,
-    ['mock', '--errors', '-h', '127.0.0.1', '-p', String(port), spec],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  let output = ''
-  child.stdout?.on('data', (d) => {
-    output += d
-  })
-  child.stderr?.on('data', (d) => {
-    output += d
-  })
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGTERM')
-  })
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Prism exited with ${child.exitCode}:\n${output}`)
-    try {
-      await fetch(`${url}/`)
-      return url
-    } catch {
-      await new Promise((r) => setTimeout(r, 200))
-    }
-  }
-  throw new Error(`Prism did not start within a minute:\n${output}`)
-}
+export const ESKIZ_SPEC = join(SHARED, 'eskiz', 'openapi.yaml')
+export const eskizSkipReason = (): string | false => prismSkipReasonFor(ESKIZ_SPEC, 'Eskiz')
 
 export interface Received {
   method: string

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
-import { TwilioProvider } from '../../src/sms/twilio.js'
 import { BACKENDS, buildTestApp, FakeSms, post } from '../helpers.js'
 import { fakeGateway } from './gateway-fakes.js'
+import { twilioProvider } from './twilio-fakes.js'
 
 const PHONE = '+998901234567'
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef'
@@ -250,17 +250,7 @@ test('Twilio sends carry StatusCallback when PUBLIC_BASE_URL is set; its price i
       body: { sid: `SM${'a'.repeat(32)}`, status: 'queued', price: '-0.05300', price_unit: 'USD' },
     },
   ])
-  const provider = new TwilioProvider(
-    {
-      accountSid: `AC${'1'.repeat(32)}`,
-      authToken: AUTH_TOKEN,
-      phoneNumber: '+15017122661',
-      messagingServiceSid: null,
-      baseUrl: fake.url,
-      statusCallback: `${BASE}${TWILIO_HOOK}`,
-    },
-    2000,
-  )
+  const provider = twilioProvider(fake.url, { statusCallback: `${BASE}${TWILIO_HOOK}` }, 2000)
   const result = await provider.send({ to: PHONE, text: 'x', messageId: 'id' }, AbortSignal.timeout(2000))
   assert.deepEqual(result.price, { amount: 0.053, currency: 'USD' })
   const sent = new URLSearchParams(fake.received[0]?.body)
