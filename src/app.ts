@@ -67,7 +67,7 @@ export function configuredProviders(config: Config, log: Logger): SmsProvider[] 
   if (twilio) {
     providers.push(new TwilioProvider(twilio, timeoutMs))
     log.info('✅ Twilio SMS service initialized successfully')
-  } else log.info('Twilio SMS service disabled (TWILIO_ENABLED=false)')
+  }
   if (providers.length > 0) {
     const { byCountry, fallback } = config.sms.routes
     const routes = [
@@ -77,6 +77,8 @@ export function configuredProviders(config: Config, log: Logger): SmsProvider[] 
     log.info(`SMS routes: ${routes.join('; ')}`)
     return providers
   }
+  // The Python service's line, which the runbooks know as "development mode".
+  log.info('Twilio SMS service disabled (TWILIO_ENABLED=false)')
   log.info('No SMS provider enabled: development mode, codes are logged and returned in responses')
   return [new ConsoleProvider()]
 }
