@@ -33,6 +33,7 @@ export const uz = {
       'Bu yangilash tokeni allaqachon ishlatilgan. Xavfsizlik uchun seans yopildi: qaytadan kiring.',
     SERVICE_UNAVAILABLE: () => "Xizmat vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
     NOT_READY: () => 'Xizmat hali tayyor emas.',
+    WEBHOOK_FORBIDDEN: () => "Qayta chaqiruvning haqiqiyligini tasdiqlab bo'lmadi.",
     INTERNAL_ERROR: () => 'Ichki xatolik yuz berdi.',
   } satisfies Record<ErrorCode, (p: P) => string>,
 }
