@@ -65,6 +65,19 @@ async function exited(proc: ChildProcess, timeoutMs: number): Promise<void> {
   })
 }
 
+/** Stopping sends SIGTERM and waits up to `graceMs` for the exit before SIGKILL. */
+function child(proc: ChildProcess, url: string, graceMs: number): Child {
+  return {
+    proc,
+    url,
+    pid: proc.pid as number,
+    async stop() {
+      proc.kill('SIGTERM')
+      await exited(proc, graceMs)
+    },
+  }
+}
+
 /** A TypeScript helper (ceiling, fake Twilio) that reports `{ ready: url }` over IPC once it listens. */
 export async function startHelper(file: string, args: string[] = []): Promise<Child> {
   const proc = fork(join(import.meta.dirname, file), args, {
@@ -78,15 +91,7 @@ export async function startHelper(file: string, args: string[] = []): Promise<Ch
       if (msg.ready) resolve(msg.ready)
     })
   })
-  return {
-    proc,
-    url,
-    pid: proc.pid as number,
-    async stop() {
-      proc.kill('SIGTERM')
-      await exited(proc, 5000)
-    },
-  }
+  return child(proc, url, 5000)
 }
 
 /** Asks a helper for a message-shaped answer over IPC (the fake Twilio's counters). */
@@ -140,14 +145,6 @@ export async function startService(
     if (Date.now() > deadline) throw new Error('the service did not become ready within 30 s')
     await new Promise((r) => setTimeout(r, 100))
   }
-  return {
-    proc,
-    url,
-    pid: proc.pid as number,
-    async stop() {
-      // SIGTERM: close-with-grace closes the app, so --cpu-prof gets to write its profile.
-      proc.kill('SIGTERM')
-      await exited(proc, 15_000)
-    },
-  }
+  // SIGTERM: close-with-grace closes the app, so --cpu-prof gets to write its profile.
+  return child(proc, url, 15_000)
 }

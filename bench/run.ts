@@ -101,36 +101,32 @@ function wrongCode(code: string): string {
   return code.slice(0, -1) + String((Number(code.at(-1)) + 1) % 10)
 }
 
-/**
- * Wrong codes, spread over the prepared numbers: each takes at most 4 of its 5 attempts, so it stays valid
- * for the right-code scenario after it.
- */
-function verifyWrong(pool: Pending[]): Scenario {
+function verifyOtp(name: string, expectedStatus: number, pick: (i: number) => Pending): Scenario {
   let i = 0
   return {
-    name: 'verify-otp (wrong code)',
+    name,
     path: '/api/v1/auth/verify-otp',
-    expectedStatus: 400,
+    expectedStatus,
     body: () => {
-      const p = pool[i++ % pool.length] as Pending
-      return `{"phone":"${p.phone}","code":"${wrongCode(p.code)}"}`
-    },
-  }
-}
-
-/** Each prepared code once; past the end of the pool, numbers without a code (answered 400, counted). */
-function verifyRight(pool: Pending[]): Scenario {
-  let i = 0
-  return {
-    name: 'verify-otp (right code)',
-    path: '/api/v1/auth/verify-otp',
-    expectedStatus: 200,
-    body: () => {
-      const p = pool[i++] ?? { phone: nextPhone(), code: '000000' }
+      const p = pick(i++)
       return `{"phone":"${p.phone}","code":"${p.code}"}`
     },
   }
 }
+
+/**
+ * Wrong codes, spread over the prepared numbers: each takes at most 4 of its 5 attempts, so it stays valid
+ * for the right-code scenario after it.
+ */
+const verifyWrong = (pool: Pending[]) =>
+  verifyOtp('verify-otp (wrong code)', 400, (i) => {
+    const p = pool[i % pool.length] as Pending
+    return { phone: p.phone, code: wrongCode(p.code) }
+  })
+
+/** Each prepared code once; past the end of the pool, numbers without a code (answered 400, counted). */
+const verifyRight = (pool: Pending[]) =>
+  verifyOtp('verify-otp (right code)', 200, (i) => pool[i] ?? { phone: nextPhone(), code: '000000' })
 
 /**
  * Refresh tokens work once. A queue starts with a few hundred (from real sign-ins); each request takes one,

@@ -10,7 +10,7 @@ import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
 import { registerErrorHandlers } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { registerValidators } from './http/validation.js'
-import { createLogger } from './logger.js'
+import { createLogger, loggableUrl } from './logger.js'
 import { LimiterFactory } from './otp/limits.js'
 import { OtpService } from './otp/service.js'
 import { type OtpStore, RedisOtpStore, SqlOtpStore } from './otp/store.js'
@@ -121,7 +121,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: loggableUrl(request.url),
         statusCode: reply.statusCode,
         responseTime: Math.round(reply.elapsedTime * 100) / 100,
       },
