@@ -67,8 +67,12 @@ export async function prepare(
   connections: number,
 ): Promise<void> {
   const r = await fire(server.url, scenario, connections, { amount })
-  if (r.non2xx > 0 || r.errors > 0)
-    throw new Error(`preparing ${scenario.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
+  // What did answer is still usable (each answer is read by onResponse); a short pool shows up later as
+  // unexpected answers in the table.
+  if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)
+    console.warn(
+      `  preparing ${scenario.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts`,
+    )
 }
 
 export async function measure(server: Child, scenario: Scenario, load: LoadSettings): Promise<Measurement> {
