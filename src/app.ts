@@ -4,11 +4,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { DestinationStream, Logger } from 'pino'
+import { CaptchaVerifier } from './abuse/captcha.js'
+import { AbuseGuard, createAbuseLimiters, flatPriceEstimate, type SmsPrice } from './abuse/guard.js'
 import type { Config } from './config.js'
 import { deriveKey } from './crypto.js'
 import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
 import { registerErrorHandlers } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
+import { registerSecurity } from './http/security.js'
 import { registerValidators } from './http/validation.js'
 import { createLogger } from './logger.js'
 import { LimiterFactory } from './otp/limits.js'
@@ -30,6 +33,7 @@ declare module 'fastify' {
     otp: OtpService
     sessions: SessionService
     sms: SmsSender
+    abuse: AbuseGuard
   }
 }
 
@@ -38,6 +42,8 @@ export interface AppOverrides {
   smsProviders?: SmsProvider[]
   /** Where log lines go instead of stdout and LOG_FILE. */
   logDestination?: DestinationStream
+  /** The price of one SMS for SMS_DAILY_BUDGET_USD (tests set their own). */
+  smsPrice?: SmsPrice
 }
 
 const EXPIRED_CODES_SWEEP_MS = 10 * 60 * 1000
@@ -87,6 +93,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.removeContentTypeParser('text/plain')
   registerValidators(app)
   registerErrorHandlers(app, config.defaultLanguage)
+  await registerSecurity(app, config)
+  if (config.testNumbers.size > 0)
+    log[config.env === 'production' ? 'warn' : 'info'](
+      `🧪 ${config.testNumbers.size} test number(s) from TEST_OTP_NUMBERS are active: fixed codes, no SMS, no limits`,
+    )
+  if (config.testNumbersIgnored)
+    log.warn('TEST_OTP_NUMBERS is ignored in production unless ALLOW_TEST_NUMBERS_IN_PRODUCTION=true')
 
   const storeClient = redis && config.redis ? { client: redis, keyPrefix: config.redis.keyPrefix } : null
   const limiters = new LimiterFactory(db, storeClient)
@@ -98,6 +111,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     db.db,
     log,
     config.sms.timeoutMs,
+  )
+  const guard = new AbuseGuard(
+    config,
+    db.db,
+    await createAbuseLimiters(limiters, config),
+    overrides.smsPrice ?? flatPriceEstimate,
+    log,
   )
   const otp = new OtpService(
     config,
@@ -120,6 +140,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     sms,
     deriveKey(config.secretKey, 'otp-hash'),
     log,
+    guard,
+    config.captcha ? new CaptchaVerifier(config.captcha) : null,
   )
   const sessions = new SessionService(
     db.db,
@@ -132,6 +154,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('otp', otp)
   app.decorate('sessions', sessions)
   app.decorate('sms', sms)
+  app.decorate('abuse', guard)
 
   const sweep = setInterval(() => {
     otpStore.sweep(Date.now()).catch((err) => log.warn({ err }, 'could not remove expired codes'))
