@@ -10,6 +10,7 @@ import type { Config } from './config.js'
 import { deriveKey } from './crypto.js'
 import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
 import { registerErrorHandlers } from './http/errors.js'
+import { registerGracefulClose } from './http/graceful.js'
 import { healthRoutes } from './http/health.js'
 import { registerSecurity } from './http/security.js'
 import { registerValidators } from './http/validation.js'
@@ -94,6 +95,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   registerValidators(app)
   registerErrorHandlers(app, config.defaultLanguage)
   await registerSecurity(app, config)
+  registerGracefulClose(app)
   if (config.testNumbers.size > 0)
     log[config.env === 'production' ? 'warn' : 'info'](
       `🧪 ${config.testNumbers.size} test number(s) from TEST_OTP_NUMBERS are active: fixed codes, no SMS, no limits`,
