@@ -85,7 +85,7 @@ test('SIGTERM lets an in-flight request finish, then the process exits cleanly',
 
   const res = await inFlight
   assert.equal(res.status, 200, output())
-  assert.equal((await res.json()).phone, '+998901234567')
+  assert.equal(((await res.json()) as { phone: string }).phone, '+998901234567')
   assert.equal(await exited, 0, output())
   t.diagnostic(`exited ${Date.now() - signalled} ms after SIGTERM (the gateway answered after 1500 ms)`)
   await assert.rejects(fetch(`http://127.0.0.1:${port}/health`), 'no new connections after shutdown')
