@@ -313,20 +313,27 @@ export class AbuseGuard {
     })
   }
 
-  /** Refuses a number that used up its wrong guesses for today (NIST SP 800-63B §5.2.2). */
-  async checkVerifyAllowed(phone: string): Promise<void> {
-    const res = await this.limiters.failedVerifications.get(`${phone}:${utcDay()}`).catch((err: unknown) => {
-      throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
-    })
-    if ((res?.consumedPoints ?? 0) >= this.config.abuse.failedVerificationsPerDay)
-      throw this.refuse('verify_failures', 'OTP_VERIFY_LIMIT', secondsUntilUtcMidnight())
-  }
-
-  async recordFailedVerification(phone: string): Promise<void> {
-    // Over the limit is fine here (the next check refuses); only a store failure is an error.
-    await this.limiters.failedVerifications.consume(`${phone}:${utcDay()}`).catch((err: unknown) => {
+  /**
+   * Takes one of the number's wrong guesses for today (NIST SP 800-63B §5.2.2) before a code is compared, so
+   * the daily bound holds when many guesses arrive at once; refuses with 429 OTP_VERIFY_LIMIT when none is
+   * left. The caller gives the guess back (`refund`) when it turned out right or nothing was compared.
+   */
+  async reserveVerification(phone: string): Promise<() => Promise<void>> {
+    const limiter = this.limiters.failedVerifications
+    const key = `${phone}:${utcDay()}`
+    const refund = async () => {
+      await limiter.reward(key, 1).catch((err: unknown) => {
+        this.log.warn({ err }, 'could not give back a verification')
+      })
+    }
+    try {
+      await limiter.consume(key)
+    } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
-    })
+      await refund()
+      throw this.refuse('verify_failures', 'OTP_VERIFY_LIMIT', secondsUntilUtcMidnight())
+    }
+    return refund
   }
 
   /** Per-IP limits of verify-otp and refresh (429 RATE_LIMITED). */

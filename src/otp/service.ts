@@ -11,7 +11,7 @@ import { type Phone, parsePhone } from '../phone/index.js'
 import { SmsError } from '../sms/provider.js'
 import type { SmsSender } from '../sms/sender.js'
 import { consumeOrThrow } from './limits.js'
-import type { OtpStore } from './store.js'
+import type { OtpStore, Reservation } from './store.js'
 
 export interface OtpLimiters {
   /** OTP_IP_LIMIT_PER_MINUTE requests per IP per minute. */
@@ -136,16 +136,27 @@ export class OtpService {
   async verify(phoneInput: string, code: string, ip: string): Promise<string> {
     const phone = this.parsePhone(phoneInput).e164
     const isTest = this.testCode(phone) !== undefined
+    let refund = async () => {}
     if (!isTest) {
       await this.guard.limitIp('verify', ip)
-      await this.guard.checkVerifyAllowed(phone)
+      refund = await this.guard.reserveVerification(phone)
     }
     const { maxAttempts } = this.config.otp
-    const reservation = await this.store.reserveAttempt(phone, maxAttempts, Date.now())
-    if (reservation.kind === 'none') throw new AppError('OTP_EXPIRED')
-    if (reservation.kind === 'exhausted') throw new AppError('OTP_TOO_MANY_ATTEMPTS')
+    let reservation: Reservation
+    try {
+      reservation = await this.store.reserveAttempt(phone, maxAttempts, Date.now())
+    } catch (err) {
+      await refund()
+      throw err
+    }
+    if (reservation.kind !== 'reserved') {
+      // Nothing was compared: not a wrong guess.
+      await refund()
+      throw new AppError(reservation.kind === 'none' ? 'OTP_EXPIRED' : 'OTP_TOO_MANY_ATTEMPTS')
+    }
 
     if (safeEqual(this.hash(phone, code), reservation.hash)) {
+      await refund()
       // Two requests with the right code may both get here; only one deletes the code.
       if (await this.store.take(phone, reservation.id)) {
         if (!isTest) await this.guard.recordVerified(phone)
@@ -153,7 +164,6 @@ export class OtpService {
       }
       throw new AppError('OTP_EXPIRED')
     }
-    if (!isTest) await this.guard.recordFailedVerification(phone)
     const left = maxAttempts - reservation.attempts
     if (left <= 0) {
       await this.store.burn(phone, reservation.id)
