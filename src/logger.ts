@@ -17,7 +17,6 @@ const SENSITIVE = [
   'refresh_token',
   'accessToken',
   'refreshToken',
-  'code',
   'otp_code',
   'captcha_token',
   'captchaToken',
@@ -33,6 +32,9 @@ export const REDACT = [
   'headers.cookie',
   ...SENSITIVE,
   ...SENSITIVE.map((k) => `*.${k}`),
+  // The OTP code by its exact paths: a bare `*.code` would also hide error codes (ECONNREFUSED) operators need.
+  'req.body.code',
+  'body.code',
 ]
 
 /** pino to stdout and to LOG_FILE (both, as the Python service did), or to `destination` in tests. */

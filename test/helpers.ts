@@ -147,12 +147,17 @@ export interface TestApp {
   dir: string
 }
 
-/** Builds the app on a temporary SQLite database (or the backend's env) with a fake SMS gateway. */
+/**
+ * Builds the app on a temporary SQLite database (or the backend's env) with a fake SMS gateway, or with
+ * `configuredProviders` the providers its settings enable, exactly as the server would (e.g. Twilio pointed
+ * at a mock through TWILIO_API_BASE_URL).
+ */
 export async function buildTestApp(
   t: TestContext,
   options: {
     env?: Record<string, string>
     providers?: SmsProvider[]
+    configuredProviders?: boolean
     dir?: string
     keepDir?: boolean
     smsPrice?: SmsPrice
@@ -163,7 +168,7 @@ export async function buildTestApp(
   const sms = new FakeSms()
   const logs = new LogCapture()
   const app = await buildApp(config, {
-    smsProviders: options.providers ?? [sms],
+    ...(options.configuredProviders ? {} : { smsProviders: options.providers ?? [sms] }),
     logDestination: logs,
     ...(options.smsPrice ? { smsPrice: options.smsPrice } : {}),
   })

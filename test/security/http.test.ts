@@ -191,6 +191,7 @@ test('log redaction: authorisation headers, tokens, passwords, secrets and codes
       password: 'SECRET6',
       config: { secretKey: 'SECRET7', authToken: 'SECRET8' },
       access_token: 'SECRET9',
+      err: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' },
     },
     'request',
   )
@@ -209,6 +210,7 @@ test('log redaction: authorisation headers, tokens, passwords, secrets and codes
   ])
     assert.ok(!line.includes(secret), `${secret} leaked: ${line}`)
   assert.ok(line.includes(PHONE), 'ordinary fields stay')
+  assert.ok(line.includes('"code":"ECONNREFUSED"'), 'error codes stay: operators need them')
   assert.ok(line.includes('[redacted]'))
 })
 
