@@ -30,17 +30,29 @@ async function count(ta: TestApp, table: 'users' | 'refresh_tokens' | 'otp_codes
   return Number(row.n)
 }
 
+/**
+ * The app with PostgreSQL or Redis (`key`) behind a proxy, and one code already sent to PHONE while all is
+ * well.
+ */
+async function behindProxy(
+  t: Parameters<typeof buildTestApp>[0],
+  backend: (typeof BACKENDS)[number] | undefined,
+  key: 'DATABASE_URL' | 'REDIS_URL',
+) {
+  const env = (await backend?.env(t)) ?? {}
+  const { proxy, url } = await proxied(t, env[key] as string)
+  const ta = await buildTestApp(t, { env: { ...env, ...OPEN, [key]: url } })
+  assert.equal((await post(ta.app, SEND, { phone: PHONE })).statusCode, 200)
+  return { proxy, ta, code: ta.sms.codeFor(PHONE) }
+}
+
 const ready = async (ta: TestApp) =>
   (await ta.app.inject({ method: 'GET', url: '/ready' })).statusCode === 200
 
 test('PostgreSQL stopped mid-run: 503 with a code, /ready 503, the process stays up, recovers by itself', {
   skip: postgres?.skip,
 }, async (t) => {
-  const env = await (postgres?.env(t) ?? Promise.resolve({ DATABASE_URL: '' }))
-  const { proxy, url } = await proxied(t, env.DATABASE_URL as string)
-  const ta = await buildTestApp(t, { env: { ...env, ...OPEN, DATABASE_URL: url } })
-  assert.equal((await post(ta.app, SEND, { phone: PHONE })).statusCode, 200)
-  const code = ta.sms.codeFor(PHONE)
+  const { proxy, ta, code } = await behindProxy(t, postgres, 'DATABASE_URL')
 
   await proxy.cut()
   for (const res of [
@@ -69,13 +81,10 @@ test('PostgreSQL stopped mid-run: 503 with a code, /ready 503, the process stays
 test('PostgreSQL dropping the connection inside the sign-in transaction leaves no half-created user or token', {
   skip: postgres?.skip,
 }, async (t) => {
-  const env = await (postgres?.env(t) ?? Promise.resolve({ DATABASE_URL: '' }))
-  const { proxy, url } = await proxied(t, env.DATABASE_URL as string)
-  const ta = await buildTestApp(t, { env: { ...env, ...OPEN, DATABASE_URL: url } })
-  await post(ta.app, SEND, { phone: PHONE })
+  const { proxy, ta, code } = await behindProxy(t, postgres, 'DATABASE_URL')
   // The user row is already inserted in the open transaction when the token insert is on the wire.
   proxy.cutWhen = (chunk) => chunk.includes('insert into "refresh_tokens"')
-  const res = await post(ta.app, VERIFY, { phone: PHONE, code: ta.sms.codeFor(PHONE) })
+  const res = await post(ta.app, VERIFY, { phone: PHONE, code })
   assert.equal(res.statusCode, 503, res.body)
   assert.equal(res.json().code, 'SERVICE_UNAVAILABLE')
   assert.equal(proxy.cutWhen, null, 'the cut happened mid-transaction')
@@ -94,11 +103,7 @@ test('PostgreSQL dropping the connection inside the sign-in transaction leaves n
 test('Redis unavailable: sending fails closed with 503, /ready 503, recovers by itself', {
   skip: redis?.skip,
 }, async (t) => {
-  const env = await (redis?.env(t) ?? Promise.resolve({ REDIS_URL: '' }))
-  const { proxy, url } = await proxied(t, env.REDIS_URL as string)
-  const ta = await buildTestApp(t, { env: { ...env, ...OPEN, REDIS_URL: url } })
-  assert.equal((await post(ta.app, SEND, { phone: PHONE })).statusCode, 200)
-  const code = ta.sms.codeFor(PHONE)
+  const { proxy, ta, code } = await behindProxy(t, redis, 'REDIS_URL')
 
   await proxy.cut()
   const refused = await post(ta.app, SEND, { phone: '+998901234568' })
