@@ -9,7 +9,12 @@ import type { Config } from '../config.js'
  * and tokens that no proxy or browser cache may keep (RFC 6749 §5.1).
  */
 export async function registerSecurity(app: FastifyInstance, config: Config): Promise<void> {
-  await app.register(helmet, { global: true })
+  await app.register(helmet, {
+    global: true,
+    // TLS ends at the proxy, and /docs is also opened over plain http in development, where upgrading its
+    // script requests to https would break the page. HSTS does the upgrading where TLS exists.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  })
   const { origins } = config.cors
   if (origins !== null)
     await app.register(cors, {
