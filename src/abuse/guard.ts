@@ -9,8 +9,11 @@ import type { Phone } from '../phone/index.js'
 import { blockPrefix, findBlock, isActive, numberPrefix } from './blocks.js'
 import { abuseMetrics } from './metrics.js'
 
-/** US dollars one SMS to `country` costs through `provider` (an estimate before sending). */
-export type SmsPrice = (provider: string, country: string) => number
+/**
+ * US dollars that sending `text` to `country` through `provider` costs, estimated before sending (the text
+ * decides the number of segments).
+ */
+export type SmsPrice = (provider: string, country: string, text: string) => number
 
 /**
  * TEMPORARY until the price table of src/sms/pricing.ts (issue 3) is wired in: one flat, deliberately high
@@ -157,7 +160,12 @@ export class AbuseGuard {
    * the refusal thrown. The refused counter is given back too, so refused requests do not pile up on a cap:
    * when an operator raises SMS_DAILY_LIMIT, the count is the SMS really sent.
    */
-  async reserveSend(phone: Phone, state: PrefixState, provider: string): Promise<SendReservation> {
+  async reserveSend(
+    phone: Phone,
+    state: PrefixState,
+    provider: string,
+    text: string,
+  ): Promise<SendReservation> {
     const a = this.config.abuse
     const day = utcDay()
     const steps: Step[] = [
@@ -194,7 +202,7 @@ export class AbuseGuard {
           points: 1,
           refused: async () => this.capReached('count', `SMS_DAILY_LIMIT=${a.smsDailyLimit}`),
         })
-      const cost = Math.ceil(this.price(provider, phone.country) * BUDGET_UNITS_PER_USD)
+      const cost = Math.ceil(this.price(provider, phone.country, text) * BUDGET_UNITS_PER_USD)
       if (this.limiters.dailyBudget && cost > 0)
         steps.push({
           limiter: this.limiters.dailyBudget,

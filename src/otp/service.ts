@@ -92,16 +92,17 @@ export class OtpService {
     // The cooldown is taken before anything is sent, atomically in the store: of 20 simultaneous requests
     // for one number exactly one gets past this line.
     if (this.limiters.resend) await consumeOrThrow(this.limiters.resend, phone.e164, 'OTP_RESEND_COOLDOWN')
+    const code = randomDigits(length)
+    const text = messages[lang].smsBody({ code, minutes })
     let reservation: SendReservation
     try {
-      reservation = await this.guard.reserveSend(phone, prefix, this.sms.providerNames[0] ?? 'unknown')
+      reservation = await this.guard.reserveSend(phone, prefix, this.sms.providerNames[0] ?? 'unknown', text)
     } catch (err) {
       // Refused by a cap: the cooldown must not hold back the number's next, allowed, request.
       await this.limiters.resend?.delete(phone.e164).catch(() => {})
       throw err
     }
 
-    const code = randomDigits(length)
     const id = randomUUID()
     try {
       await this.store.save(phone.e164, {
@@ -110,7 +111,7 @@ export class OtpService {
         expiresAt: Date.now() + ttlSeconds * 1000,
       })
       if (this.config.devMode) this.log.info(`📱 OTP for ${phone.e164}: ${code}`)
-      await this.sms.send(phone, messages[lang].smsBody({ code, minutes }))
+      await this.sms.send(phone, text)
     } catch (err) {
       await Promise.allSettled([this.undoSend(phone.e164, id), reservation.release()])
       if (err instanceof SmsError)

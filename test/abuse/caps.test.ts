@@ -99,8 +99,8 @@ test('SMS_DAILY_BUDGET_USD stops sending when the estimated cost of the day woul
   const priced: string[] = []
   const ta = await buildTestApp(t, {
     env: { ...OPEN, ...LIVE_SMS, SMS_DAILY_BUDGET_USD: '0.12' },
-    smsPrice: (provider, country) => {
-      priced.push(`${provider}/${country}`)
+    smsPrice: (provider, country, text) => {
+      priced.push(`${provider}/${country}/${text.split('\n')[0]?.replace(/\d+/, 'N')}`)
       return 0.05
     },
   })
@@ -110,7 +110,11 @@ test('SMS_DAILY_BUDGET_USD stops sending when the estimated cost of the day woul
   assert.equal(third.statusCode, 503)
   assert.equal(third.json().code, 'SMS_BUDGET_EXCEEDED')
   assert.equal(ta.sms.sent.length, 2)
-  assert.deepEqual(priced, ['fake/UZ', 'fake/UZ', 'fake/UZ'])
+  assert.deepEqual(
+    priced,
+    Array(3).fill('fake/UZ/Royal Taxi tasdiqlash kodi: N'),
+    'priced with the very text sent',
+  )
   assert.ok(ta.logs.lines.some((l) => l.level === 50 && /SMS_DAILY_BUDGET_USD=0.12/.test(l.msg)))
 })
 
