@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { DestinationStream, Logger } from 'pino'
 import { CaptchaVerifier } from './abuse/captcha.js'
-import { AbuseGuard, createAbuseLimiters, flatPriceEstimate, type SmsPrice } from './abuse/guard.js'
+import { AbuseGuard, budgetPrice, createAbuseLimiters, type SmsPrice } from './abuse/guard.js'
 import type { Config } from './config.js'
 import { deriveKey } from './crypto.js'
 import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
@@ -21,9 +21,14 @@ import { type OtpStore, RedisOtpStore, SqlOtpStore } from './otp/store.js'
 import { openRedis } from './redis.js'
 import { authRoutes } from './routes/auth.js'
 import { userRoutes } from './routes/users.js'
+import { webhookRoutes } from './routes/webhooks.js'
 import { SessionService } from './sessions/service.js'
 import { ConsoleProvider } from './sms/console.js'
+import { EskizProvider } from './sms/eskiz.js'
+import { HttpGatewayProvider } from './sms/http-gateway.js'
+import { PlaymobileProvider } from './sms/playmobile.js'
 import type { SmsProvider } from './sms/provider.js'
+import { ReceiptService } from './sms/receipts.js'
 import { SmsSender } from './sms/sender.js'
 import { TwilioProvider } from './sms/twilio.js'
 
@@ -34,6 +39,7 @@ declare module 'fastify' {
     otp: OtpService
     sessions: SessionService
     sms: SmsSender
+    receipts: ReceiptService
     abuse: AbuseGuard
   }
 }
@@ -49,14 +55,39 @@ export interface AppOverrides {
 
 const EXPIRED_CODES_SWEEP_MS = 10 * 60 * 1000
 
-/** The providers the settings enable, in the order they are tried. */
+/** The providers the settings enable (SMS_ROUTES decides, per country, which are tried and in what order). */
 export function configuredProviders(config: Config, log: Logger): SmsProvider[] {
-  if (config.sms.twilio) {
-    const provider = new TwilioProvider(config.sms.twilio, config.sms.timeoutMs)
-    log.info('✅ Twilio SMS service initialized successfully')
-    return [provider]
+  const { timeoutMs, eskiz, playmobile, http, twilio } = config.sms
+  const providers: SmsProvider[] = []
+  if (eskiz) {
+    providers.push(new EskizProvider(eskiz, timeoutMs))
+    log.info(`✅ Eskiz SMS service initialized (sender ${eskiz.from})`)
   }
-  log.info('Twilio SMS service disabled (TWILIO_ENABLED=false)')
+  if (playmobile) {
+    providers.push(new PlaymobileProvider(playmobile, timeoutMs))
+    log.info(`✅ Playmobile SMS service initialized (originator ${playmobile.originator})`)
+  }
+  if (http) {
+    providers.push(new HttpGatewayProvider(http, timeoutMs))
+    log.info(`✅ HTTP SMS gateway initialized (${new URL(http.url).origin})`)
+  }
+  if (twilio) {
+    providers.push(new TwilioProvider(twilio, timeoutMs))
+    log.info('✅ Twilio SMS service initialized successfully')
+  } else {
+    // The Python service's line, logged whenever Twilio is off; the runbooks grep for it.
+    log.info('Twilio SMS service disabled (TWILIO_ENABLED=false)')
+  }
+  if (providers.length > 0) {
+    const { byCountry, fallback } = config.sms.routes
+    const routes = [
+      ...Object.entries(byCountry).map(([c, names]) => `${c}=${names.join(',')}`),
+      `*=${fallback.join(',')}`,
+    ]
+    log.info(`SMS routes: ${routes.join('; ')}`)
+    return providers
+  }
+  log.info('No SMS provider enabled: development mode, codes are logged and returned in responses')
   return [new ConsoleProvider()]
 }
 
@@ -108,17 +139,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const otpStore: OtpStore = storeClient
     ? new RedisOtpStore(storeClient.client, storeClient.keyPrefix)
     : new SqlOtpStore(db.db)
-  const sms = new SmsSender(
-    overrides.smsProviders ?? configuredProviders(config, log),
-    db.db,
-    log,
-    config.sms.timeoutMs,
-  )
+  const prices = { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd }
+  const sms = new SmsSender(overrides.smsProviders ?? configuredProviders(config, log), db.db, log, {
+    timeoutMs: config.sms.timeoutMs,
+    routes: config.sms.routes,
+    circuit: config.sms.circuit,
+    prices,
+  })
+  const receipts = new ReceiptService(db.db, log, config.sms.uzsPerUsd)
   const guard = new AbuseGuard(
     config,
     db.db,
     await createAbuseLimiters(limiters, config),
-    overrides.smsPrice ?? flatPriceEstimate,
+    overrides.smsPrice ?? budgetPrice(prices),
     log,
   )
   const otp = new OtpService(
@@ -156,6 +189,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('otp', otp)
   app.decorate('sessions', sessions)
   app.decorate('sms', sms)
+  app.decorate('receipts', receipts)
   app.decorate('abuse', guard)
 
   const sweep = setInterval(() => {
@@ -189,5 +223,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/v1/auth' })
   await app.register(userRoutes, { prefix: '/api/v1/users' })
+  await app.register(webhookRoutes, { prefix: '/api/v1/webhooks' })
   return app
 }

@@ -6,6 +6,7 @@ import { AppError, type ErrorCode } from '../errors.js'
 import type { LimiterFactory } from '../otp/limits.js'
 import { consumeOrThrow } from '../otp/limits.js'
 import type { Phone } from '../phone/index.js'
+import { countSegments, estimateCost, type PriceSettings } from '../sms/pricing.js'
 import { blockPrefix, findBlock, isActive, numberPrefix } from './blocks.js'
 import { abuseMetrics } from './metrics.js'
 
@@ -16,11 +17,20 @@ import { abuseMetrics } from './metrics.js'
 export type SmsPrice = (provider: string, country: string, text: string) => number
 
 /**
- * TEMPORARY until the price table of src/sms/pricing.ts (issue 3) is wired in: one flat, deliberately high
- * estimate per SMS (Twilio lists Uzbekistan at $0.0530), so SMS_DAILY_BUDGET_USD stops sending early rather
- * than late. The console provider of development mode costs nothing.
+ * What SMS_DAILY_BUDGET_USD counts a message at: the price table of src/sms/pricing.ts (with SMS_PRICES
+ * overrides) for the provider and country, times the text's segments. A route with no known price counts at
+ * UNKNOWN_PRICE_USD a segment rather than nothing, so an unpriced destination cannot drain the budget
+ * unseen; set SMS_PRICES for the routes you use.
  */
-export const flatPriceEstimate: SmsPrice = (provider) => (provider === 'console' ? 0 : 0.06)
+export function budgetPrice(settings: PriceSettings): SmsPrice {
+  return (provider, country, text) => {
+    const { segments } = countSegments(text)
+    return estimateCost(settings, provider, country, segments)?.usd ?? UNKNOWN_PRICE_USD * segments
+  }
+}
+
+/** Deliberately above Twilio's Uzbek price ($0.053): an unknown price should stop sending early, not late. */
+export const UNKNOWN_PRICE_USD = 0.06
 
 /** Budget counters hold ten-thousandths of a dollar: whole numbers, as the limiter stores need. */
 const BUDGET_UNITS_PER_USD = 10_000

@@ -34,6 +34,7 @@ export const en: Messages = {
       'This refresh token has already been used. For your safety the session was closed: sign in again.',
     SERVICE_UNAVAILABLE: () => 'The service is temporarily unavailable. Please try again later.',
     NOT_READY: () => 'The service is not ready yet.',
+    WEBHOOK_FORBIDDEN: () => 'The callback could not be authenticated.',
     INTERNAL_ERROR: () => 'Internal error.',
     OTP_NUMBER_LIMIT: (p: P) => `Too many codes for this number. Try again in ${minutes(mins(p.seconds))}.`,
     OTP_PREFIX_BLOCKED: (p: P) =>

@@ -36,6 +36,7 @@ export const uz = {
       'Bu yangilash tokeni allaqachon ishlatilgan. Xavfsizlik uchun seans yopildi: qaytadan kiring.',
     SERVICE_UNAVAILABLE: () => "Xizmat vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
     NOT_READY: () => 'Xizmat hali tayyor emas.',
+    WEBHOOK_FORBIDDEN: () => "Qayta chaqiruvning haqiqiyligini tasdiqlab bo'lmadi.",
     INTERNAL_ERROR: () => 'Ichki xatolik yuz berdi.',
     OTP_NUMBER_LIMIT: (p: P) =>
       `Bu raqamga juda ko'p kod yuborildi. ${mins(p.seconds)} daqiqadan keyin qayta urinib ko'ring.`,

@@ -96,7 +96,12 @@ export class OtpService {
     const text = messages[lang].smsBody({ code, minutes })
     let reservation: SendReservation
     try {
-      reservation = await this.guard.reserveSend(phone, prefix, this.sms.providerNames[0] ?? 'unknown', text)
+      reservation = await this.guard.reserveSend(
+        phone,
+        prefix,
+        this.sms.route(phone.country)[0]?.name ?? 'unknown',
+        text,
+      )
     } catch (err) {
       // Refused by a cap: the cooldown must not hold back the number's next, allowed, request.
       await this.limiters.resend?.delete(phone.e164).catch(() => {})

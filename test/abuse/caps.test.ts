@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { register } from 'prom-client'
-import { BACKENDS, buildTestApp, LIVE_SMS, post, STRONG_SECRET, type TestApp } from '../helpers.js'
+import { budgetPrice, UNKNOWN_PRICE_USD } from '../../src/abuse/guard.js'
+import { BACKENDS, buildTestApp, FakeSms, LIVE_SMS, post, STRONG_SECRET, type TestApp } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'
 const VERIFY = '/api/v1/auth/verify-otp'
@@ -225,4 +226,27 @@ test('per-IP limits on verify-otp and refresh answer 429 RATE_LIMITED', async (t
   assert.equal(second.json().code, 'RATE_LIMITED')
   const elsewhere = await ip('203.0.113.3', refresh, { refresh_token: first.json().refresh_token })
   assert.equal(elsewhere.statusCode, 200, 'the refused request did not use up the token')
+})
+
+test('the budget counts each SMS at the price table (SMS_PRICES included) times its segments', async (t) => {
+  const price = budgetPrice({ prices: [], uzsPerUsd: 12_500 })
+  assert.equal(price('twilio', 'UZ', 'Royal Taxi: 123456'), 0.053)
+  assert.equal(price('twilio', 'UZ', 'й'.repeat(71)), 0.106, 'two UCS-2 segments')
+  assert.equal(price('eskiz', 'UZ', 'x'), 90 / 12_500, "so'm converted to dollars")
+  assert.equal(price('http', 'UZ', 'x'), UNKNOWN_PRICE_USD, 'no known price still counts')
+
+  // End to end: a gateway named twilio, $0.053 an Uzbek SMS, against a budget of $0.10.
+  const twilio = new FakeSms('twilio')
+  const ta = await buildTestApp(t, {
+    env: { ...OPEN, ...LIVE_SMS, SMS_DAILY_BUDGET_USD: '0.1' },
+    providers: [twilio],
+  })
+  assert.equal((await send(ta, '+998901111111')).statusCode, 200)
+  assert.equal((await send(ta, '+998902222222')).json().code, 'SMS_BUDGET_EXCEEDED')
+  const cheap = await buildTestApp(t, {
+    env: { ...OPEN, ...LIVE_SMS, SMS_DAILY_BUDGET_USD: '0.1', SMS_PRICES: 'twilio:UZ=0.02 USD' },
+    providers: [new FakeSms('twilio')],
+  })
+  for (let i = 1; i <= 5; i++) assert.equal((await send(cheap, `+99890111111${i}`)).statusCode, 200)
+  assert.equal((await send(cheap, '+998901111116')).json().code, 'SMS_BUDGET_EXCEEDED')
 })

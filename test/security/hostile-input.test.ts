@@ -10,6 +10,7 @@ import { buildTestApp, post, SECRET, type TestApp } from '../helpers.js'
 
 const RUNS = Number(process.env.FC_RUNS ?? 60)
 const USER = '+998901112233'
+const WEBHOOK_TOKEN = 'hook-token-0123456789-abcdefgh'
 const FIELDS = ['phone', 'code', 'language', 'captcha_token', 'refresh_token', 'full_name']
 
 /** Digits that look like 0-9 but are not ASCII: Arabic-Indic, Persian, full-width, Devanagari, bold, superscript. */
@@ -205,6 +206,7 @@ async function snapshot(ta: TestApp) {
     otp_codes: await db.selectFrom('otp_codes').selectAll().execute(),
     sms_log: await db.selectFrom('sms_log').selectAll().execute(),
     blocked_prefixes: await db.selectFrom('blocked_prefixes').selectAll().execute(),
+    sms_receipts: await db.selectFrom('sms_receipts').selectAll().execute(),
     sms: ta.sms.sent.length,
   }
 }
@@ -244,6 +246,7 @@ test('hostile input at every public endpoint: no 5xx, a stable code, no leak, no
       VERIFY_IP_LIMIT_PER_MINUTE: '1000000',
       REFRESH_IP_LIMIT_PER_MINUTE: '1000000',
       LOG_LEVEL: 'silent',
+      WEBHOOK_TOKEN,
     },
   })
   // A signed-in user, so that the authenticated endpoints are reached with a valid token too.
@@ -252,7 +255,7 @@ test('hostile input at every public endpoint: no 5xx, a stable code, no leak, no
     await post(ta.app, '/api/v1/auth/verify-otp', { phone: USER, code: ta.sms.codeFor(USER) })
   ).json()
   const before = await snapshot(ta)
-  const secrets = [SECRET, session.refresh_token]
+  const secrets = [SECRET, session.refresh_token, WEBHOOK_TOKEN]
 
   const token: string = session.access_token
   const auth = fc.oneof(
@@ -293,6 +296,36 @@ test('hostile input at every public endpoint: no 5xx, a stable code, no leak, no
       fc
         .tuple(bodyRequest('/api/v1/users/me', ['full_name'], 'PATCH'), auth)
         .map(([r, a]) => ({ ...r, headers: { ...r.headers, authorization: a } })),
+    ],
+    [
+      // Receipts for messages that do not exist, with the right token, a wrong one or none.
+      'delivery-receipt webhooks',
+      fc
+        .tuple(
+          fc.constantFrom('twilio', 'eskiz', 'playmobile'),
+          fc.oneof(fc.constant(WEBHOOK_TOKEN), headerValue),
+          fc.oneof(
+            hostileObject(['status', 'id', 'message_id', 'MessageSid', 'MessageStatus']),
+            notJson,
+            fc
+              .dictionary(fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 40 }))
+              .map((d) => new URLSearchParams(d).toString()),
+          ),
+          fc.oneof(
+            { weight: 2, arbitrary: fc.constant('application/json') },
+            { weight: 2, arbitrary: fc.constant('application/x-www-form-urlencoded') },
+            { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+          ),
+        )
+        .map(([gateway, token, payload, contentType]) => ({
+          method: 'POST' as const,
+          url: `/api/v1/webhooks/${gateway}/status?token=${encodeURIComponent(token)}`,
+          payload,
+          headers: {
+            ...(contentType ? { 'content-type': contentType } : {}),
+            'x-twilio-signature': 'forged',
+          },
+        })),
     ],
     [
       'health, ready, docs and unknown routes',
