@@ -11,6 +11,9 @@ import { registerErrorHandlers } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { registerValidators } from './http/validation.js'
 import { createLogger } from './logger.js'
+import { registerMetrics } from './metrics/http.js'
+import { Metrics } from './metrics/index.js'
+import { instrumentProvider } from './metrics/sms.js'
 import { LimiterFactory } from './otp/limits.js'
 import { OtpService } from './otp/service.js'
 import { type OtpStore, RedisOtpStore, SqlOtpStore } from './otp/store.js'
@@ -30,6 +33,7 @@ declare module 'fastify' {
     otp: OtpService
     sessions: SessionService
     sms: SmsSender
+    metrics: Metrics
   }
 }
 
@@ -93,8 +97,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const otpStore: OtpStore = storeClient
     ? new RedisOtpStore(storeClient.client, storeClient.keyPrefix)
     : new SqlOtpStore(db.db)
+  const metrics = new Metrics()
   const sms = new SmsSender(
-    overrides.smsProviders ?? configuredProviders(config, log),
+    (overrides.smsProviders ?? configuredProviders(config, log)).map((p) => instrumentProvider(p, metrics)),
     db.db,
     log,
     config.sms.timeoutMs,
@@ -132,6 +137,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('otp', otp)
   app.decorate('sessions', sessions)
   app.decorate('sms', sms)
+  app.decorate('metrics', metrics)
+  registerMetrics(app, metrics, config.metrics.token)
 
   const sweep = setInterval(() => {
     otpStore.sweep(Date.now()).catch((err) => log.warn({ err }, 'could not remove expired codes'))

@@ -77,12 +77,19 @@ export const EnvSchema = Type.Object({
     description: 'false, true, a number of proxy hops, or comma-separated proxy addresses/CIDRs',
   }),
   DEFAULT_LANGUAGE: oneOf(LANGUAGES, 'uz', 'uz, ru or en'),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      pattern: '^\\S+$',
+      description: 'a random string of 16 characters or more, without spaces',
+    }),
+  ),
 })
 
 export type Env = Static<typeof EnvSchema>
 
 /** Settings whose values must never be echoed, not even in a start-up error. */
-const SECRET_SETTINGS = new Set(['SECRET_KEY', 'TWILIO_AUTH_TOKEN'])
+const SECRET_SETTINGS = new Set(['SECRET_KEY', 'TWILIO_AUTH_TOKEN', 'METRICS_TOKEN'])
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -216,6 +223,8 @@ function toConfig(env: Env) {
         ? ('*' as const)
         : new Set(env.ALLOWED_COUNTRIES.split(',').map((s) => s.trim().toUpperCase() as CountryCode)),
     defaultLanguage: env.DEFAULT_LANGUAGE,
+    /** `GET /metrics` requires `Authorization: Bearer <token>` when set. */
+    metrics: { token: env.METRICS_TOKEN ?? null },
     /** Development mode: no SMS provider is enabled, so codes go to the log and the response instead. */
     devMode: twilio === null,
   }

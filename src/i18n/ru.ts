@@ -36,6 +36,8 @@ export const ru: Messages = {
     REFRESH_TOKEN_EXPIRED: () => 'Срок действия токена обновления истёк. Войдите заново.',
     REFRESH_TOKEN_REUSED: () =>
       'Этот токен обновления уже был использован. В целях безопасности сеанс закрыт: войдите заново.',
+    METRICS_UNAUTHORIZED: () =>
+      'Токен метрик не передан или неверен: передайте Authorization: Bearer <METRICS_TOKEN>.',
     SERVICE_UNAVAILABLE: () => 'Сервис временно недоступен. Повторите попытку позже.',
     NOT_READY: () => 'Сервис ещё не готов.',
     INTERNAL_ERROR: () => 'Внутренняя ошибка.',
