@@ -109,6 +109,19 @@ export function readEnv(
   return merged
 }
 
+/**
+ * Settings of the env file that the process environment overrides with another value (the environment wins,
+ * which surprises whoever just edited the file). Names only: values may be secrets.
+ */
+export function environmentOverrides(
+  fileSettings: Record<string, string>,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): string[] {
+  return Object.keys(fileSettings).filter(
+    (k) => k in EnvSchema.properties && processEnv[k] !== undefined && processEnv[k] !== fileSettings[k],
+  )
+}
+
 function describe(key: string, value: unknown): string {
   if (SECRET_SETTINGS.has(key)) return ''
   return ` (got ${JSON.stringify(value)})`
