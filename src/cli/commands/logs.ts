@@ -50,8 +50,9 @@ function time(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 23)
 }
 
+/** `previous`: undefined for a new row, '' for a change from a status we never saw. */
 function formatRow(row: SmsLog, previous: string | undefined): string {
-  const status = previous === undefined ? row.status : `${previous} → ${row.status}`
+  const status = previous === undefined ? row.status : `${previous ? `${previous} ` : ''}→ ${row.status}`
   const error = row.error_code ? `  ${row.error_code}: ${row.error_message ?? ''}` : ''
   return [
     time(previous === undefined ? row.created_at : row.updated_at),
@@ -86,7 +87,7 @@ async function tail(db: Db, ctx: CliContext, options: TailOptions): Promise<void
       options.json
         ? JSON.stringify({
             event: previous === undefined ? 'new' : 'status',
-            previous_status: previous ?? null,
+            previous_status: previous || null,
             ...row,
           })
         : formatRow(row, previous),
@@ -112,6 +113,7 @@ async function tail(db: Db, ctx: CliContext, options: TailOptions): Promise<void
   }
   if (options.once) return
 
+  const startedAt = cursor
   let events = 0
   while (events < limit && !ctx.signal?.aborted) {
     const rows = await filtered(db, f)
@@ -122,7 +124,8 @@ async function tail(db: Db, ctx: CliContext, options: TailOptions): Promise<void
       .execute()
     for (const row of rows) {
       cursor = Math.max(cursor, Number(row.updated_at))
-      const previous = known.get(row.id)
+      // A row from before we started that we never showed: a status change whose old status we do not know.
+      const previous = known.get(row.id) ?? (row.created_at <= startedAt ? '' : undefined)
       if (previous === row.status) continue
       print(row, previous)
       remember(row)

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { configuredProviders } from '../../app.js'
 import { LANGUAGES, type Language } from '../../config.js'
 import { migrate } from '../../db/index.js'
 import { parsePhone } from '../../phone/index.js'
@@ -60,6 +59,8 @@ export function registerSms(program: Command, ctx: CliContext): void {
             `⚠️ ${phone.country} is not in ALLOWED_COUNTRIES: the service itself would refuse this number`,
           )
 
+        // Loaded on demand: the whole service behind it is not needed for `--help` or the other commands.
+        const { configuredProviders } = await import('../../app.js')
         let providers = configuredProviders(config, quietLogger)
         if (options.provider !== undefined) {
           const chosen = providers.filter((p) => p.name === options.provider)

@@ -1,4 +1,3 @@
-import twilio from 'twilio'
 import type { Config } from '../../config.js'
 import { describeError } from '../context.js'
 import type { Check, ProviderDoctor } from './types.js'
@@ -85,6 +84,7 @@ export const twilioDoctor: ProviderDoctor = {
   async live(config: Config, section: string): Promise<Check[]> {
     const t = config.sms.twilio
     if (!t) return []
+    const { default: twilio } = await import('twilio')
     const client = twilio(t.accountSid, t.authToken, { timeout: config.sms.timeoutMs, autoRetry: false })
     // As in TwilioProvider: the SDK has no base-URL option; Domain.baseUrl prefixes every path.
     client.api.baseUrl = t.baseUrl

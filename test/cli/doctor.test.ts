@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { cli, FakeTwilio, prism, TWILIO_SID, TWILIO_TOKEN, twilioSettings, workspace } from './helpers.js'
+
+interface JsonCheck {
+  section: string
+  status: 'ok' | 'warn' | 'fail'
+  message: string
+  fix?: string
+}
+
+async function doctor(envFile: string, env: Record<string, string> = {}) {
+  const text = await cli(['doctor'], { envFile, env })
+  const json = await cli(['doctor', '--json'], { envFile, env })
+  assert.equal(json.code, text.code, 'text and JSON agree on the exit code')
+  const report = JSON.parse(json.stdout) as { ok: boolean; checks: JsonCheck[] }
+  assert.equal(report.ok, text.code === 0)
+  const find = (re: RegExp) => report.checks.find((c) => re.test(c.message))
+  return { ...text, checks: report.checks, find }
+}
+
+let prismUrl: string | null = null
+const stopPrism: (() => void)[] = []
+before(async () => {
+  prismUrl = await prism('twilio/twilio_api_v2010.json', (stop) => stopPrism.push(stop))
+})
+after(() => {
+  for (const stop of stopPrism) stop()
+})
+
+test('development mode: no provider is a warning, not a failure; exit 0', async (t) => {
+  const ws = workspace(t)
+  const r = await doctor(ws.envFile)
+  assert.equal(r.code, 0, r.stdout)
+  assert.match(r.stdout, /✅ .*\.env parses: 3 setting\(s\)/)
+  assert.match(r.stdout, /✅ the configuration is valid \(APP_ENV=development\)/)
+  assert.match(r.stdout, /⚠️ +no SMS provider is enabled: development mode, codes are only written to the log/)
+  assert.match(r.stdout, /fix: to send real SMS, enable a provider \(TWILIO_ENABLED=true\)/)
+  assert.equal(r.find(/does not exist yet/)?.status, 'warn')
+  assert.match(r.stdout, /No problems; \d warning\(s\)$/)
+  assert.equal(r.stderr, '')
+})
+
+test('every configuration problem is a ❌ with its fix; the provider is not called', async (t) => {
+  const ws = workspace(t, {
+    TWILIO_ENABLED: 'true',
+    TWILIO_ACCOUNT_SID: 'AC123',
+    TWILIO_AUTH_TOKEN: 'secret-token-value',
+    TWILIO_PHONE_NUMBER: '998901234567',
+    LOG_LEVEL: 'loud',
+  })
+  const r = await doctor(ws.envFile)
+  assert.equal(r.code, 1)
+  const sid = r.find(/^TWILIO_ACCOUNT_SID: expected AC followed by 32 hexadecimal digits/)
+  assert.equal(sid?.status, 'fail')
+  assert.equal(sid?.section, 'Twilio')
+  assert.match(sid?.fix ?? '', /console\.twilio\.com/)
+  const sender = r.find(/^TWILIO_PHONE_NUMBER: expected an E\.164 number/)
+  assert.equal(sender?.status, 'fail')
+  assert.match(sender?.fix ?? '', /E\.164/)
+  const level = r.find(/^LOG_LEVEL: expected/)
+  assert.equal(level?.section, 'Settings')
+  assert.match(level?.fix ?? '', /correct LOG_LEVEL in/)
+  assert.equal(r.find(/live check skipped: fix the Twilio settings/)?.status, 'warn')
+  // The other checks still ran, with the broken settings left out.
+  assert.equal(r.find(/does not exist yet/)?.section, 'Storage')
+  assert.doesNotMatch(r.stdout + JSON.stringify(r.checks), /secret-token-value/)
+  assert.match(r.stdout, /\d problem\(s\) to fix/)
+})
+
+test('a line that is not NAME=value fails; an unknown name is a warning with a guess', async (t) => {
+  const ws = workspace(t)
+  writeFileSync(
+    ws.envFile,
+    `DATABASE_URL=sqlite:${join(ws.dir, 'x.db')}\nMULTI="one\ntwo"\nTWILIO_AUTH_TOKEN abcdef\nLOG_LEVL=debug\n`,
+  )
+  const r = await doctor(ws.envFile)
+  assert.equal(r.code, 1)
+  const bad = r.find(/is not NAME=value/)
+  assert.equal(bad?.status, 'fail')
+  assert.match(bad?.message ?? '', /^line 4 of .*\(it starts with "TWILIO_AUTH_TOKEN"\)/)
+  assert.doesNotMatch(JSON.stringify(r.checks), /abcdef/, 'values are never echoed')
+  assert.equal(
+    r.find(/LOG_LEVL .* is not a setting of this service \(did you mean LOG_LEVEL\?\)/)?.status,
+    'warn',
+  )
+  assert.equal(r.find(/MULTI/)?.status, 'warn')
+})
+
+test('a missing .env is a warning; settings from the environment that override the file are named', async (t) => {
+  const missing = await doctor(join(workspace(t).dir, 'nope.env'), {
+    DATABASE_URL: `sqlite:${join(workspace(t).dir, 'x.db')}`,
+  })
+  assert.equal(missing.code, 0)
+  assert.equal(missing.find(/no settings file at/)?.status, 'warn')
+
+  const ws = workspace(t, { LOG_LEVEL: 'info' })
+  const r = await doctor(ws.envFile, { LOG_LEVEL: 'debug' })
+  assert.match(r.find(/set in the process environment too/)?.message ?? '', /wins over .*: LOG_LEVEL$/)
+})
+
+test('Twilio live check against the Prism mock of the 2010 API: account, type and balance', async (t) => {
+  if (!prismUrl) return t.skip('../shared/twilio/twilio_api_v2010.json is absent')
+  const ws = workspace(t, twilioSettings(prismUrl))
+  const r = await doctor(ws.envFile)
+  assert.equal(
+    r.find(/^credentials are well-formed: Account SID AC0123…cdef, sender \+15017122661$/)?.status,
+    'ok',
+  )
+  assert.equal(r.find(/^the Twilio account "friendly_name" answers: active, Full account$/)?.status, 'ok')
+  // The contract's example balance is 0.05 USD.
+  assert.equal(r.find(/^the Twilio balance is low: 0\.05 USD$/)?.status, 'warn')
+  assert.equal(r.code, 0, r.stdout)
+})
+
+test('Twilio answering 401 (error 20003): "Account SID or Auth Token is wrong"; exit 1', async (t) => {
+  const twilio = await new FakeTwilio().start(t)
+  twilio.account = FakeTwilio.unauthorized()
+  const ws = workspace(t, twilioSettings(twilio.url))
+  const r = await doctor(ws.envFile)
+  assert.equal(r.code, 1)
+  const check = r.find(/Account SID or Auth Token is wrong/)
+  assert.equal(check?.message, 'Account SID or Auth Token is wrong: copy them again from the console')
+  assert.equal(check?.status, 'fail')
+  assert.equal(check?.section, 'Twilio')
+  assert.match(r.stdout, /❌ Account SID or Auth Token is wrong: copy them again from the console/)
+  // The exact request: the account resource under the configured base URL, with HTTP Basic credentials.
+  const seen = twilio.requests[0]
+  assert.equal(seen?.method, 'GET')
+  assert.equal(seen?.url, `/2010-04-01/Accounts/${TWILIO_SID}.json`)
+  assert.equal(
+    seen?.authorization,
+    `Basic ${Buffer.from(`${TWILIO_SID}:${TWILIO_TOKEN}`).toString('base64')}`,
+  )
+  assert.equal(r.find(/balance/), undefined, 'no balance check after a failed login')
+})
+
+test('Twilio trial, suspended and empty accounts are reported with what to do', async (t) => {
+  const twilio = await new FakeTwilio().start(t)
+  const ws = workspace(t, twilioSettings(twilio.url))
+
+  twilio.account = { status: 200, body: { status: 'active', type: 'Trial', friendly_name: 'Dev' } }
+  let r = await doctor(ws.envFile)
+  assert.equal(r.find(/is a trial account: it sends only to verified numbers/)?.status, 'warn')
+  assert.equal(r.find(/^the Twilio balance is 125\.50 USD$/)?.status, 'ok')
+  assert.ok(twilio.requests.some((q) => q.url === `/2010-04-01/Accounts/${TWILIO_SID}/Balance.json`))
+  assert.equal(r.code, 0)
+
+  twilio.account = { status: 200, body: { status: 'suspended', type: 'Full', friendly_name: 'Prod' } }
+  twilio.balance = { status: 200, body: { balance: '0.00', currency: 'USD' } }
+  r = await doctor(ws.envFile)
+  assert.equal(r.find(/is suspended: it cannot send/)?.status, 'fail')
+  assert.equal(r.code, 1)
+
+  twilio.account = { status: 200, body: { status: 'active', type: 'Full', friendly_name: 'Prod' } }
+  r = await doctor(ws.envFile)
+  assert.equal(r.find(/^the Twilio balance is 0\.00 USD: messages will be refused$/)?.status, 'fail')
+  assert.equal(r.code, 1)
+})
+
+test('Twilio unreachable: a failure naming the base URL', async (t) => {
+  const ws = workspace(t, twilioSettings('http://127.0.0.1:1'))
+  const r = await doctor(ws.envFile)
+  assert.equal(r.code, 1)
+  assert.match(r.find(/Twilio does not answer/)?.message ?? '', /at http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/)
+})
+
+test('the database: pending migrations are a warning, an unreachable PostgreSQL a failure', async (t) => {
+  const ws = workspace(t)
+  assert.equal((await cli(['migrate', '--status'], { envFile: ws.envFile })).code, 0) // creates an empty file
+  let r = await doctor(ws.envFile)
+  assert.match(r.find(/migration\(s\) pending/)?.message ?? '', /^1 migration\(s\) pending: 001_initial$/)
+  assert.equal(r.find(/answers$/)?.section, 'Storage')
+
+  assert.equal((await cli(['migrate'], { envFile: ws.envFile })).code, 0)
+  r = await doctor(ws.envFile)
+  assert.equal(r.find(/^all 1 migration\(s\) applied$/)?.status, 'ok')
+
+  ws.write({ DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/nowhere' })
+  r = await doctor(ws.envFile)
+  assert.equal(r.code, 1)
+  const db = r.find(/PostgreSQL 127\.0\.0\.1:1\/nowhere does not answer: ECONNREFUSED/)
+  assert.equal(db?.status, 'fail')
+  assert.match(db?.fix ?? '', /start PostgreSQL, or correct/)
+  assert.doesNotMatch(r.stdout, /hunter2/)
+})
+
+test('Redis: not configured is fine; configured but down is a failure', async (t) => {
+  const ws = workspace(t, { REDIS_URL: 'redis://127.0.0.1:1' })
+  const r = await doctor(ws.envFile)
+  assert.equal(r.code, 1)
+  assert.match(
+    r.find(/^Redis at 127\.0\.0\.1:1 does not answer/)?.fix ?? '',
+    /start Redis, or correct REDIS_URL/,
+  )
+})
+
+test('Redis and PostgreSQL that answer', {
+  skip: !process.env.REDIS_URL && 'REDIS_URL is not set',
+}, async (t) => {
+  const ws = workspace(t, {
+    REDIS_URL: process.env.REDIS_URL as string,
+    ...(process.env.DATABASE_URL?.startsWith('postgres') ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+  })
+  const r = await doctor(ws.envFile)
+  assert.equal(r.find(/^Redis at .* answers$/)?.status, 'ok')
+  if (process.env.DATABASE_URL?.startsWith('postgres'))
+    assert.equal(r.find(/^PostgreSQL .* answers$/)?.status, 'ok')
+})
+
+test('production without METRICS_TOKEN warns; ALLOWED_COUNTRIES covered by Twilio', async (t) => {
+  const twilio = await new FakeTwilio().start(t)
+  const ws = workspace(t, {
+    ...twilioSettings(twilio.url),
+    APP_ENV: 'production',
+    ALLOWED_COUNTRIES: 'UZ,KZ',
+  })
+  const r = await doctor(ws.envFile)
+  assert.equal(r.find(/METRICS_TOKEN is not set/)?.status, 'warn')
+  assert.equal(r.find(/^ALLOWED_COUNTRIES is covered: UZ via twilio; KZ via twilio$/)?.status, 'ok')
+  assert.equal(r.code, 0, r.stdout)
+})
