@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import Database from 'better-sqlite3'
 import { cli, FakeTwilio, prism, TWILIO_SID, TWILIO_TOKEN, twilioSettings, workspace } from './helpers.js'
 
 interface JsonCheck {
@@ -169,7 +170,9 @@ test('Twilio unreachable: a failure naming the base URL', async (t) => {
 
 test('the database: pending migrations are a warning, an unreachable PostgreSQL a failure', async (t) => {
   const ws = workspace(t)
-  assert.equal((await cli(['migrate', '--status'], { envFile: ws.envFile })).code, 0) // creates an empty file
+  const status = await cli(['migrate', '--status'], { envFile: ws.envFile })
+  assert.match(status.stderr, /^royal-taxi: SQLite .* does not exist yet: "royal-taxi migrate" creates it$/)
+  new Database(join(ws.dir, 'test.db')).close() // an empty database
   let r = await doctor(ws.envFile)
   assert.match(r.find(/migration\(s\) pending/)?.message ?? '', /^1 migration\(s\) pending: 001_initial$/)
   assert.equal(r.find(/answers$/)?.section, 'Storage')

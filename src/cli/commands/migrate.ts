@@ -1,6 +1,14 @@
+import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { migrate, migrationStatus } from '../../db/index.js'
-import { type CliContext, cliConfig, describeDatabase, type GlobalOptions, withDatabase } from '../context.js'
+import {
+  type CliContext,
+  CliError,
+  cliConfig,
+  describeDatabase,
+  type GlobalOptions,
+  withDatabase,
+} from '../context.js'
 
 export function registerMigrate(program: Command, ctx: CliContext): void {
   program
@@ -10,6 +18,14 @@ export function registerMigrate(program: Command, ctx: CliContext): void {
     .action(async (options: { status?: boolean }, command: Command) => {
       const config = cliConfig(ctx, command.optsWithGlobals<GlobalOptions>())
       const where = describeDatabase(config.database)
+      const { database } = config
+      if (
+        options.status &&
+        database.kind === 'sqlite' &&
+        database.path !== ':memory:' &&
+        !existsSync(database.path)
+      )
+        throw new CliError(`${where} does not exist yet: "royal-taxi migrate" creates it`)
       await withDatabase(config, async (db) => {
         if (options.status) {
           for (const m of await migrationStatus(db))
