@@ -7,7 +7,8 @@ import { buildProgram } from '../../src/cli/program.js'
 import { loadConfig } from '../../src/config.js'
 import { migrate, openDatabase } from '../../src/db/index.js'
 import type { NewSmsLog } from '../../src/db/schema.js'
-import { cli, FakeTwilio, TWILIO_SID, twilioSettings, workspace } from './helpers.js'
+import { ACCOUNT_SID, FROM, fields, twilioEnv } from '../sms/twilio-fakes.js'
+import { cli, FakeTwilio, workspace } from './helpers.js'
 
 function commandPaths(command: Command, prefix: string[] = []): string[][] {
   return command.commands.flatMap((c) => [[...prefix, c.name()], ...commandPaths(c, [...prefix, c.name()])])
@@ -84,18 +85,19 @@ test('migrate applies what is pending and says so; --status lists each migration
 
 test('sms test sends one real message through Twilio and prints the attempt; the SMS log has it', async (t) => {
   const twilio = await new FakeTwilio().start(t)
-  const ws = workspace(t, twilioSettings(twilio.url))
+  const ws = workspace(t, twilioEnv(twilio.url))
   const r = await cli(['sms', 'test', '+998 90 123 45 67', '--language', 'en'], { envFile: ws.envFile })
   assert.equal(r.code, 0, r.stderr)
   const lines = r.stdout.split('\n')
   assert.match(lines[0] ?? '', /^✅ twilio: queued, message id SM0123456789abcdef0123456789abcdef, \d+ ms$/)
   assert.match(lines[1] ?? '', /^Sent to \+998901234567 via twilio \(SMS log id [0-9a-f-]{36}\)$/)
   const sent = twilio.requests.find((q) => q.method === 'POST')
-  assert.equal(sent?.url, `/2010-04-01/Accounts/${TWILIO_SID}/Messages.json`)
-  const form = new URLSearchParams(sent?.body)
-  assert.equal(form.get('To'), '+998901234567')
-  assert.equal(form.get('From'), '+15017122661')
-  assert.equal(form.get('Body'), 'Royal Taxi: test message. SMS sending works; no need to reply.')
+  assert.equal(sent?.path, `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`)
+  assert.deepEqual(fields(sent), {
+    To: '+998901234567',
+    From: FROM,
+    Body: 'Royal Taxi: test message. SMS sending works; no need to reply.',
+  })
 
   const handle = openDatabase(loadConfig({ DATABASE_URL: ws.dbUrl }).database)
   t.after(() => handle.db.destroy())
@@ -110,14 +112,14 @@ test('sms test: a refused number is printed with the gateway error, exit 1', asy
     status: 400,
     body: { code: 21211, message: "The 'To' number +998901234567 is not a valid phone number.", status: 400 },
   }
-  const ws = workspace(t, twilioSettings(twilio.url))
+  const ws = workspace(t, twilioEnv(twilio.url))
   const r = await cli(['sms', 'test', '+998901234567', '--text', 'hello'], { envFile: ws.envFile })
   assert.equal(r.code, 1)
   assert.match(
     r.stdout,
     /^❌ twilio: invalid_recipient \(21211\): Unable to create record: The 'To' number \+998901234567 is not a valid phone number\., \d+ ms\nNot sent to \+998901234567: 1 attempt\(s\) failed/,
   )
-  assert.equal(new URLSearchParams(twilio.requests.at(-1)?.body).get('Body'), 'hello')
+  assert.equal(fields(twilio.requests.at(-1)).Body, 'hello')
 })
 
 test('sms test: development mode, unknown provider, bad number', async (t) => {

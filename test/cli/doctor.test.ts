@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import Database from 'better-sqlite3'
-import { cli, FakeTwilio, prism, TWILIO_SID, TWILIO_TOKEN, twilioSettings, workspace } from './helpers.js'
+import { ACCOUNT_SID, AUTH_TOKEN, prismSkipReason, startPrism, twilioEnv } from '../sms/twilio-fakes.js'
+import { cli, FakeTwilio, workspace } from './helpers.js'
 
 interface JsonCheck {
   section: string
@@ -21,15 +22,6 @@ async function doctor(envFile: string, env: Record<string, string> = {}) {
   const find = (re: RegExp) => report.checks.find((c) => re.test(c.message))
   return { ...text, checks: report.checks, find }
 }
-
-let prismUrl: string | null = null
-const stopPrism: (() => void)[] = []
-before(async () => {
-  prismUrl = await prism('twilio/twilio_api_v2010.json', (stop) => stopPrism.push(stop))
-})
-after(() => {
-  for (const stop of stopPrism) stop()
-})
 
 test('development mode: no provider is a warning, not a failure; exit 0', async (t) => {
   const ws = workspace(t)
@@ -102,12 +94,13 @@ test('a missing .env is a warning; settings from the environment that override t
   assert.match(r.find(/set in the process environment too/)?.message ?? '', /wins over .*: LOG_LEVEL$/)
 })
 
-test('Twilio live check against the Prism mock of the 2010 API: account, type and balance', async (t) => {
-  if (!prismUrl) return t.skip('../shared/twilio/twilio_api_v2010.json is absent')
-  const ws = workspace(t, twilioSettings(prismUrl))
+test('Twilio live check against the Prism mock of the 2010 API: account, type and balance', {
+  skip: prismSkipReason(),
+}, async (t) => {
+  const ws = workspace(t, twilioEnv(await startPrism(t)))
   const r = await doctor(ws.envFile)
   assert.equal(
-    r.find(/^credentials are well-formed: Account SID AC0123…cdef, sender \+15017122661$/)?.status,
+    r.find(/^credentials are well-formed: Account SID AC0123…cdef, sender \+15005550006$/)?.status,
     'ok',
   )
   assert.equal(r.find(/^the Twilio account "friendly_name" answers: active, Full account$/)?.status, 'ok')
@@ -119,7 +112,7 @@ test('Twilio live check against the Prism mock of the 2010 API: account, type an
 test('Twilio answering 401 (error 20003): "Account SID or Auth Token is wrong"; exit 1', async (t) => {
   const twilio = await new FakeTwilio().start(t)
   twilio.account = FakeTwilio.unauthorized()
-  const ws = workspace(t, twilioSettings(twilio.url))
+  const ws = workspace(t, twilioEnv(twilio.url))
   const r = await doctor(ws.envFile)
   assert.equal(r.code, 1)
   const check = r.find(/Account SID or Auth Token is wrong/)
@@ -130,23 +123,21 @@ test('Twilio answering 401 (error 20003): "Account SID or Auth Token is wrong"; 
   // The exact request: the account resource under the configured base URL, with HTTP Basic credentials.
   const seen = twilio.requests[0]
   assert.equal(seen?.method, 'GET')
-  assert.equal(seen?.url, `/2010-04-01/Accounts/${TWILIO_SID}.json`)
-  assert.equal(
-    seen?.authorization,
-    `Basic ${Buffer.from(`${TWILIO_SID}:${TWILIO_TOKEN}`).toString('base64')}`,
-  )
+  assert.equal(seen?.path, `/2010-04-01/Accounts/${ACCOUNT_SID}.json`)
+  assert.equal(seen?.user, ACCOUNT_SID)
+  assert.equal(seen?.password, AUTH_TOKEN)
   assert.equal(r.find(/balance/), undefined, 'no balance check after a failed login')
 })
 
 test('Twilio trial, suspended and empty accounts are reported with what to do', async (t) => {
   const twilio = await new FakeTwilio().start(t)
-  const ws = workspace(t, twilioSettings(twilio.url))
+  const ws = workspace(t, twilioEnv(twilio.url))
 
   twilio.account = { status: 200, body: { status: 'active', type: 'Trial', friendly_name: 'Dev' } }
   let r = await doctor(ws.envFile)
   assert.equal(r.find(/is a trial account: it sends only to verified numbers/)?.status, 'warn')
   assert.equal(r.find(/^the Twilio balance is 125\.50 USD$/)?.status, 'ok')
-  assert.ok(twilio.requests.some((q) => q.url === `/2010-04-01/Accounts/${TWILIO_SID}/Balance.json`))
+  assert.ok(twilio.requests.some((q) => q.path === `/2010-04-01/Accounts/${ACCOUNT_SID}/Balance.json`))
   assert.equal(r.code, 0)
 
   twilio.account = { status: 200, body: { status: 'suspended', type: 'Full', friendly_name: 'Prod' } }
@@ -162,7 +153,7 @@ test('Twilio trial, suspended and empty accounts are reported with what to do', 
 })
 
 test('Twilio unreachable: a failure naming the base URL', async (t) => {
-  const ws = workspace(t, twilioSettings('http://127.0.0.1:1'))
+  const ws = workspace(t, twilioEnv('http://127.0.0.1:1'))
   const r = await doctor(ws.envFile)
   assert.equal(r.code, 1)
   assert.match(r.find(/Twilio does not answer/)?.message ?? '', /at http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/)
@@ -216,7 +207,7 @@ test('Redis and PostgreSQL that answer', {
 test('production without METRICS_TOKEN warns; ALLOWED_COUNTRIES covered by Twilio', async (t) => {
   const twilio = await new FakeTwilio().start(t)
   const ws = workspace(t, {
-    ...twilioSettings(twilio.url),
+    ...twilioEnv(twilio.url),
     APP_ENV: 'production',
     ALLOWED_COUNTRIES: 'UZ,KZ',
   })

@@ -26,7 +26,7 @@ export interface ProviderDoctor {
   fixes: Record<string, string>
   /** Whether the (validated) configuration enables it. */
   enabled(config: Config): boolean
-  /** Checks beyond the configuration's own validation (shapes that are suspicious but not invalid). */
+  /** What the doctor can say about the credentials once the configuration has validated them. */
   wellFormed(config: Config): Check[]
   /** Talks to the gateway with the configured credentials and base URL. */
   live(config: Config, section: string): Promise<Check[]>
