@@ -60,9 +60,8 @@ test('the royal-taxi executable: shebang, npm run cli, one-line errors from a re
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', 'src/cli/index.ts', '--env-file', ws.envFile, 'migrate'],
-    {
-      encoding: 'utf8',
-    },
+    // Only PATH: a DATABASE_URL in the test runner's environment would win over the .env file.
+    { encoding: 'utf8', env: { PATH: process.env.PATH } },
   )
   assert.equal(r.status, 1)
   assert.equal(r.stdout, '')
