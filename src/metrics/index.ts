@@ -1,16 +1,16 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Histogram, Registry, register } from 'prom-client'
 
 // Node's own metrics (CPU, memory, event loop lag, GC) describe the process, not one app instance, and
-// collecting them installs process-wide observers; so they live in one process registry, created on first
-// use, while each app keeps its own registry for its counters (the tests build hundreds of apps in one
-// process, and a scrape of one must not show another's traffic).
-let processRegistry: Registry | null = null
+// collecting them installs process-wide observers; so they go once into prom-client's default registry, with
+// any other process-wide counter a module registers there. Each app keeps its own registry for its counters
+// (the tests build hundreds of apps in one process, and a scrape of one must not show another's traffic).
+let defaultsCollected = false
 function processMetrics(): Registry {
-  if (!processRegistry) {
-    processRegistry = new Registry()
-    collectDefaultMetrics({ register: processRegistry })
+  if (!defaultsCollected && !register.getSingleMetric('process_cpu_user_seconds_total')) {
+    collectDefaultMetrics({ register })
   }
-  return processRegistry
+  defaultsCollected = true
+  return register
 }
 
 /** The outcome of one SMS attempt: `accepted` by the gateway, or the SmsError kind it failed with. */
