@@ -13,9 +13,6 @@ function processMetrics(): Registry {
   return register
 }
 
-/** The outcome of one SMS attempt: `accepted` by the gateway, or the SmsError kind it failed with. */
-export type AttemptOutcome = 'accepted' | string
-
 /** The service's Prometheus instruments. Label values are bounded sets (routes, codes, providers, countries). */
 export class Metrics {
   readonly registry = new Registry()
