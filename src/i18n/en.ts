@@ -35,6 +35,7 @@ export const en: Messages = {
     METRICS_UNAUTHORIZED: () => 'Missing or wrong metrics token: send Authorization: Bearer <METRICS_TOKEN>.',
     SERVICE_UNAVAILABLE: () => 'The service is temporarily unavailable. Please try again later.',
     NOT_READY: () => 'The service is not ready yet.',
+    WEBHOOK_FORBIDDEN: () => 'The callback could not be authenticated.',
     INTERNAL_ERROR: () => 'Internal error.',
   },
 }

@@ -40,6 +40,7 @@ export const ru: Messages = {
       'Токен метрик не передан или неверен: передайте Authorization: Bearer <METRICS_TOKEN>.',
     SERVICE_UNAVAILABLE: () => 'Сервис временно недоступен. Повторите попытку позже.',
     NOT_READY: () => 'Сервис ещё не готов.',
+    WEBHOOK_FORBIDDEN: () => 'Не удалось подтвердить подлинность обратного вызова.',
     INTERNAL_ERROR: () => 'Внутренняя ошибка.',
   },
 }

@@ -66,6 +66,13 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly smsCost = new Counter({
+    name: 'sms_cost_usd_total',
+    help: "Cost of the messages gateways accepted, in US dollars: the price the gateway reported, else the price table estimate (so'm converted at UZS_PER_USD)",
+    labelNames: ['provider', 'country'] as const,
+    registers: [this.registry],
+  })
+
   readonly contentType = this.registry.contentType
 
   /** The exposition text: this app's metrics followed by the process metrics. */

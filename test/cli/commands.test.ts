@@ -74,10 +74,10 @@ test('migrate applies what is pending and says so; --status lists each migration
   assert.equal(first.code, 0, first.stderr)
   assert.match(
     first.stdout,
-    /^✅ applied 001_initial\nSQLite .*test\.db: 1 migration\(s\) applied, 1 in all$/,
+    /^✅ applied 001_initial\n✅ applied 002_sms_delivery\nSQLite .*test\.db: 2 migration\(s\) applied, 2 in all$/,
   )
   const again = await cli(['migrate'], { envFile: ws.envFile })
-  assert.match(again.stdout, /already up to date \(1 migration\(s\) applied\)$/)
+  assert.match(again.stdout, /already up to date \(2 migration\(s\) applied\)$/)
   const status = await cli(['migrate', '--status'], { envFile: ws.envFile })
   assert.match(status.stdout, /^✅ 001_initial {2}applied \d{4}-\d\d-\d\dT/)
 })
@@ -88,14 +88,16 @@ test('sms test sends one real message through Twilio and prints the attempt; the
   const r = await cli(['sms', 'test', '+998 90 123 45 67', '--language', 'en'], { envFile: ws.envFile })
   assert.equal(r.code, 0, r.stderr)
   const lines = r.stdout.split('\n')
-  assert.match(lines[0] ?? '', /^✅ twilio: queued, message id SM0123456789abcdef0123456789abcdef, \d+ ms$/)
-  assert.match(lines[1] ?? '', /^Sent to \+998901234567 via twilio \(SMS log id [0-9a-f-]{36}\)$/)
+  const code = lines[0]?.match(/^Route for UZ: twilio; text: the en code SMS with code (\d{6})$/)?.[1]
+  assert.ok(code, lines[0])
+  assert.match(lines[1] ?? '', /^✅ twilio: queued, message id SM0123456789abcdef0123456789abcdef, \d+ ms$/)
+  assert.match(lines[2] ?? '', /^Sent to \+998901234567 via twilio \(SMS log id [0-9a-f-]{36}\)$/)
   const sent = twilio.requests.find((q) => q.method === 'POST')
   assert.equal(sent?.path, `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`)
   assert.deepEqual(fields(sent), {
     To: '+998901234567',
     From: FROM,
-    Body: 'Royal Taxi: test message. SMS sending works; no need to reply.',
+    Body: `Royal Taxi verification code: ${code}\nThe code is valid for 5 minutes.\nIf you did not request this code, please ignore this message.`,
   })
 
   const handle = openDatabase(loadConfig({ DATABASE_URL: ws.dbUrl }).database)
@@ -116,7 +118,7 @@ test('sms test: a refused number is printed with the gateway error, exit 1', asy
   assert.equal(r.code, 1)
   assert.match(
     r.stdout,
-    /^❌ twilio: invalid_recipient \(21211\): Unable to create record: The 'To' number \+998901234567 is not a valid phone number\., \d+ ms\nNot sent to \+998901234567: 1 attempt\(s\) failed/,
+    /^Route for UZ: twilio\n❌ twilio: invalid_recipient \(21211\): Unable to create record: The 'To' number \+998901234567 is not a valid phone number\., \d+ ms\nNot sent to \+998901234567: 1 attempt\(s\) failed/,
   )
   assert.equal(fields(twilio.requests.at(-1)).Body, 'hello')
 })
@@ -127,7 +129,7 @@ test('sms test: development mode, unknown provider, bad number', async (t) => {
   assert.equal(dev.code, 0)
   assert.match(
     dev.stdout,
-    /^✅ console: sent, message id console-.*\n⚠️ development mode: no SMS provider is enabled, nothing left this machine/,
+    /^Route for UZ: console; text: the uz code SMS with code \d{6}\n✅ console: sent, message id console-.*\n⚠️ development mode: no SMS provider is enabled, nothing left this machine/,
   )
   const other = await cli(['sms', 'test', '+998901234567', '--provider', 'eskiz'], { envFile: ws.envFile })
   assert.equal(other.code, 1)

@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import Database from 'better-sqlite3'
+import { startPrismOn } from '../prism.js'
+import { ESKIZ_SPEC, eskizSkipReason, fakeGateway, localGatewaysEnv } from '../sms/gateway-fakes.js'
 import { ACCOUNT_SID, AUTH_TOKEN, prismSkipReason, startPrism, twilioEnv } from '../sms/twilio-fakes.js'
 import { cli, FakeTwilio, workspace } from './helpers.js'
 
@@ -30,7 +32,10 @@ test('development mode: no provider is a warning, not a failure; exit 0', async 
   assert.match(r.stdout, /✅ .*\.env parses: 3 setting\(s\)/)
   assert.match(r.stdout, /✅ the configuration is valid \(APP_ENV=development\)/)
   assert.match(r.stdout, /⚠️ +no SMS provider is enabled: development mode, codes are only written to the log/)
-  assert.match(r.stdout, /fix: to send real SMS, enable a provider \(TWILIO_ENABLED=true\)/)
+  assert.match(
+    r.stdout,
+    /fix: to send real SMS, enable a provider \(ESKIZ_ENABLED=true, PLAYMOBILE_ENABLED=true, HTTP_SMS_URL or TWILIO_ENABLED=true\)/,
+  )
   assert.equal(r.find(/does not exist yet/)?.status, 'warn')
   assert.match(r.stdout, /No problems; \d warning\(s\)$/)
   assert.equal(r.stderr, '')
@@ -165,12 +170,15 @@ test('the database: pending migrations are a warning, an unreachable PostgreSQL 
   assert.match(status.stderr, /^royal-taxi: SQLite .* does not exist yet: "royal-taxi migrate" creates it$/)
   new Database(join(ws.dir, 'test.db')).close() // an empty database
   let r = await doctor(ws.envFile)
-  assert.match(r.find(/migration\(s\) pending/)?.message ?? '', /^1 migration\(s\) pending: 001_initial$/)
+  assert.match(
+    r.find(/migration\(s\) pending/)?.message ?? '',
+    /^2 migration\(s\) pending: 001_initial, 002_sms_delivery$/,
+  )
   assert.equal(r.find(/answers$/)?.section, 'Storage')
 
   assert.equal((await cli(['migrate'], { envFile: ws.envFile })).code, 0)
   r = await doctor(ws.envFile)
-  assert.equal(r.find(/^all 1 migration\(s\) applied$/)?.status, 'ok')
+  assert.equal(r.find(/^all 2 migration\(s\) applied$/)?.status, 'ok')
 
   ws.write({ DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/nowhere' })
   r = await doctor(ws.envFile)
@@ -204,7 +212,7 @@ test('Redis and PostgreSQL that answer', {
     assert.equal(r.find(/^PostgreSQL .* answers$/)?.status, 'ok')
 })
 
-test('production without METRICS_TOKEN warns; ALLOWED_COUNTRIES covered by Twilio', async (t) => {
+test('production without METRICS_TOKEN warns; routes cover ALLOWED_COUNTRIES; a country without a price warns', async (t) => {
   const twilio = await new FakeTwilio().start(t)
   const ws = workspace(t, {
     ...twilioEnv(twilio.url),
@@ -213,6 +221,97 @@ test('production without METRICS_TOKEN warns; ALLOWED_COUNTRIES covered by Twili
   })
   const r = await doctor(ws.envFile)
   assert.equal(r.find(/METRICS_TOKEN is not set/)?.status, 'warn')
-  assert.equal(r.find(/^ALLOWED_COUNTRIES is covered: UZ via twilio; KZ via twilio$/)?.status, 'ok')
+  assert.equal(r.find(/^routes: UZ → twilio; KZ → twilio$/)?.status, 'ok')
+  const unpriced = r.find(/^no price for twilio → KZ/)
+  assert.equal(unpriced?.status, 'warn')
+  assert.match(unpriced?.fix ?? '', /SMS_PRICES/)
   assert.equal(r.code, 0, r.stdout)
+})
+
+const eskizEnv = (baseUrl: string, extra: Record<string, string> = {}) => ({
+  ESKIZ_ENABLED: 'true',
+  ESKIZ_EMAIL: 'ops@royaltaxi.uz',
+  ESKIZ_PASSWORD: 'eskiz-secret-pass',
+  ESKIZ_API_BASE_URL: baseUrl,
+  ...extra,
+})
+
+test('Eskiz live check against the Prism mock: logs in and reads the balance (the example says 0)', {
+  skip: eskizSkipReason(),
+}, async (t) => {
+  const ws = workspace(t, eskizEnv(await startPrismOn(t, ESKIZ_SPEC)))
+  const r = await doctor(ws.envFile)
+  assert.equal(r.find(/^credentials are present: ops@royaltaxi\.uz, sender "4546"$/)?.status, 'ok')
+  assert.equal(r.find(/^logged in to Eskiz as ops@royaltaxi\.uz$/)?.status, 'ok')
+  assert.equal(r.find(/^the Eskiz balance is 0 so'm: messages will be refused$/)?.status, 'fail')
+  assert.equal(r.code, 1)
+})
+
+test("Eskiz: a refused login fails with the fix; a balance is reported in so'm", async (t) => {
+  let balance = 250_000
+  const eskiz = await fakeGateway(t, [
+    (req) =>
+      req.url === '/api/auth/login'
+        ? req.form?.password === 'eskiz-secret-pass'
+          ? { status: 200, body: { data: { token: 'tok-1' } } }
+          : { status: 401, body: { message: 'Invalid credentials' } }
+        : { status: 200, body: { data: { balance }, status: 'success' } },
+  ])
+  const ws = workspace(t, eskizEnv(eskiz.url))
+  let r = await doctor(ws.envFile)
+  assert.equal(r.find(/^the Eskiz balance is 250,000 so'm$/)?.status, 'ok')
+  assert.equal(r.code, 0, r.stdout)
+  const [login, limit] = eskiz.received
+  assert.equal(login?.method, 'POST')
+  assert.deepEqual(login?.form, { email: 'ops@royaltaxi.uz', password: 'eskiz-secret-pass' })
+  assert.equal(limit?.url, '/api/user/get-limit')
+  assert.equal(limit?.headers.authorization, 'Bearer tok-1')
+
+  balance = 4_000
+  r = await doctor(ws.envFile)
+  assert.equal(r.find(/^the Eskiz balance is low: 4,000 so'm$/)?.status, 'warn')
+
+  ws.write(eskizEnv(eskiz.url, { ESKIZ_PASSWORD: 'wrong-pass' }))
+  r = await doctor(ws.envFile)
+  assert.equal(r.code, 1)
+  const refused = r.find(/^Eskiz refused the login/)
+  assert.equal(
+    refused?.message,
+    'Eskiz refused the login (401: Invalid credentials): ESKIZ_EMAIL or ESKIZ_PASSWORD is wrong',
+  )
+  assert.match(refused?.fix ?? '', /my\.eskiz\.uz/)
+  assert.doesNotMatch(r.stdout, /wrong-pass/)
+})
+
+test('routing: Playmobile reaches only Uzbekistan; the local gateways have no live check', async (t) => {
+  const pm = await fakeGateway(t, [{ status: 200, body: {} }])
+  const ws = workspace(t, {
+    ...localGatewaysEnv(pm.url, pm.url),
+    ALLOWED_COUNTRIES: 'UZ,KZ',
+    SMS_ROUTES: 'UZ=playmobile,http;KZ=playmobile',
+  })
+  const r = await doctor(ws.envFile)
+  assert.equal(r.code, 1)
+  const kz = r.find(/route for KZ/)
+  assert.equal(kz?.status, 'fail')
+  assert.equal(kz?.message, 'no enabled provider on the route for KZ delivers there (route: playmobile)')
+  assert.equal(r.find(/^routes: UZ → playmobile, http$/)?.status, 'ok')
+  assert.equal(
+    r.find(/^Playmobile has no read-only API/)?.fix,
+    'send one real message: royal-taxi sms test +998901234567 --provider playmobile',
+  )
+  assert.equal(r.find(/^HTTP gateway has no read-only API/)?.status, 'warn')
+  assert.equal(pm.received.length, 0, 'nothing was sent')
+})
+
+test('SMS_ROUTES naming a provider that is not enabled is a ❌ with the fix', async (t) => {
+  const twilio = await new FakeTwilio().start(t)
+  const ws = workspace(t, { ...twilioEnv(twilio.url), SMS_ROUTES: 'UZ=eskiz,twilio' })
+  const r = await doctor(ws.envFile)
+  assert.equal(r.code, 1)
+  const routes = r.find(/^SMS_ROUTES: provider "eskiz" is named for UZ but not enabled$/)
+  assert.equal(routes?.section, 'Settings')
+  assert.match(routes?.fix ?? '', /naming only enabled providers/)
+  // The other checks ran on the default routes.
+  assert.equal(r.find(/^routes: UZ → twilio$/)?.status, 'ok')
 })

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
+import { registerCost } from './cost.js'
 import { registerDoctor } from './doctor.js'
 import { registerLogs } from './logs.js'
 import { registerMigrate } from './migrate.js'
@@ -8,4 +9,10 @@ import { registerSms } from './sms.js'
 /** Adds a command group to the program. A new feature adds its file here and one line below. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
 
-export const COMMANDS: RegisterCommand[] = [registerDoctor, registerSms, registerMigrate, registerLogs]
+export const COMMANDS: RegisterCommand[] = [
+  registerDoctor,
+  registerSms,
+  registerCost,
+  registerMigrate,
+  registerLogs,
+]

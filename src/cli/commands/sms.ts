@@ -1,6 +1,8 @@
 import type { Command } from 'commander'
-import { LANGUAGES, type Language } from '../../config.js'
+import { type Config, LANGUAGES, type Language } from '../../config.js'
+import { randomDigits } from '../../crypto.js'
 import { migrate } from '../../db/index.js'
+import { messages } from '../../i18n/index.js'
 import { parsePhone } from '../../phone/index.js'
 import { type ObservedAttempt, observeProvider } from '../../sms/observe.js'
 import { SmsError } from '../../sms/provider.js'
@@ -14,12 +16,6 @@ import {
   quietLogger,
   withDatabase,
 } from '../context.js'
-
-const TEST_TEXT: Record<Language, string> = {
-  uz: 'Royal Taxi: sinov xabari. SMS yuborish ishlayapti, bu xabarga javob berish shart emas.',
-  ru: 'Royal Taxi: тестовое сообщение. Отправка SMS работает, отвечать на него не нужно.',
-  en: 'Royal Taxi: test message. SMS sending works; no need to reply.',
-}
 
 function describeAttempt(a: ObservedAttempt): string {
   const ms = `${Math.round(a.durationMs)} ms`
@@ -39,8 +35,14 @@ export function registerSms(program: Command, ctx: CliContext): void {
     )
     .argument('<phone>', 'the number to send to, international format, e.g. +998901234567')
     .option('-p, --provider <name>', 'send only through this enabled provider (no failover)')
-    .option('-t, --text <text>', 'the message text (default: a short test message in --language)')
-    .option('-l, --language <lang>', `language of the default text: ${LANGUAGES.join(', ')}`)
+    .option(
+      '-t, --text <text>',
+      'the message text (default: the code SMS itself with a random code, the text gateways must have approved)',
+    )
+    .option(
+      '-l, --language <lang>',
+      `language of the code SMS: ${LANGUAGES.join(', ')} (default: DEFAULT_LANGUAGE)`,
+    )
     .action(
       async (
         input: string,
@@ -62,6 +64,7 @@ export function registerSms(program: Command, ctx: CliContext): void {
         // Loaded on demand: the whole service behind it is not needed for `--help` or the other commands.
         const { configuredProviders } = await import('../../app.js')
         let providers = configuredProviders(config, quietLogger)
+        let routes: Config['sms']['routes'] | null = config.sms.routes
         if (options.provider !== undefined) {
           const chosen = providers.filter((p) => p.name === options.provider)
           if (chosen.length === 0)
@@ -69,6 +72,7 @@ export function registerSms(program: Command, ctx: CliContext): void {
               `provider "${options.provider}" is not enabled (enabled: ${providers.map((p) => p.name).join(', ')})`,
             )
           providers = chosen
+          routes = null
         }
         const attempts: ObservedAttempt[] = []
         const observed = providers.map((p) =>
@@ -80,12 +84,28 @@ export function registerSms(program: Command, ctx: CliContext): void {
         await withDatabase(config, async (db) => {
           // The attempts go to the SMS log like the service's own, so the tables must exist.
           await migrate(db)
-          const sender = new SmsSender(observed, db.db, quietLogger, config.sms.timeoutMs)
+          const sender = new SmsSender(observed, db.db, quietLogger, {
+            timeoutMs: config.sms.timeoutMs,
+            routes,
+            circuit: config.sms.circuit,
+            prices: { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd },
+          })
+          const code = randomDigits(config.otp.length)
+          const text =
+            options.text ?? messages[language].smsBody({ code, minutes: config.otp.ttlSeconds / 60 })
+          ctx.out(
+            `Route for ${phone.country}: ${sender
+              .route(phone.country)
+              .map((p) => p.name)
+              .join(
+                ' → ',
+              )}${options.text === undefined ? `; text: the ${language} code SMS with code ${code}` : ''}`,
+          )
           try {
-            const delivery = await sender.send(phone, options.text ?? TEST_TEXT[language])
+            const delivery = await sender.send(phone, text)
             if (config.devMode)
               ctx.out(
-                `⚠️ development mode: no SMS provider is enabled, nothing left this machine (set TWILIO_ENABLED=true)`,
+                '⚠️ development mode: no SMS provider is enabled, nothing left this machine (enable one: ESKIZ_ENABLED, PLAYMOBILE_ENABLED, HTTP_SMS_URL or TWILIO_ENABLED)',
               )
             else ctx.out(`Sent to ${phone.e164} via ${delivery.provider} (SMS log id ${delivery.logId})`)
           } catch (err) {

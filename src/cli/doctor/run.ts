@@ -1,20 +1,26 @@
 import { existsSync } from 'node:fs'
 import { Redis } from 'ioredis'
-import Type from 'typebox'
-import { Value } from 'typebox/value'
 import { type Config, ConfigError, loadConfig, readEnv } from '../../config.js'
 import { migrationStatus, openDatabase, ping } from '../../db/index.js'
+import { estimateCost } from '../../sms/pricing.js'
 import { describeDatabase, describeError } from '../context.js'
+import { eskizDoctor } from './eskiz.js'
+import { httpGatewayDoctor, playmobileDoctor } from './local.js'
 import { envFileChecks } from './settings.js'
 import { twilioDoctor } from './twilio.js'
 import type { Check, ProviderDoctor } from './types.js'
 
-/** Every SMS gateway the doctor can check, in the order the service tries them. */
-export const PROVIDERS: ProviderDoctor[] = [twilioDoctor]
+/** Every SMS gateway the doctor can check, in the service's default order for Uzbek numbers. */
+export const PROVIDERS: ProviderDoctor[] = [eskizDoctor, playmobileDoctor, httpGatewayDoctor, twilioDoctor]
 
 const FIXES: Record<string, string> = {
   SECRET_KEY: 'generate one with `openssl rand -base64 48` and set SECRET_KEY',
-  SMS: `enable a provider (${PROVIDERS.map((p) => `${p.enabledSetting}=true`).join(' or ')}) with its credentials`,
+  SMS: 'enable a provider (ESKIZ_ENABLED=true, PLAYMOBILE_ENABLED=true, HTTP_SMS_URL or TWILIO_ENABLED=true) with its credentials',
+  SMS_ROUTES:
+    'write it as COUNTRY=provider,provider;*=provider naming only enabled providers, e.g. UZ=eskiz,twilio;*=twilio',
+  SMS_PRICES: 'write it as provider:COUNTRY=price[ USD|UZS];…, e.g. eskiz:UZ=90;twilio:KZ=0.05 USD',
+  WEBHOOK_TOKEN:
+    'generate one with `openssl rand -hex 24` and set WEBHOOK_TOKEN (delivery receipts carry it)',
   DATABASE_URL: 'use sqlite:./data/royal-taxi.db or postgres://user:password@host:5432/database',
   REDIS_URL: 'use redis://host:6379 (or rediss:// for TLS), or remove it to keep codes in the database',
   ALLOWED_COUNTRIES: 'use ISO country codes such as UZ,KZ, or *',
@@ -23,8 +29,6 @@ const FIXES: Record<string, string> = {
 
 const settingOf = (problem: string) => problem.match(/^([A-Z][A-Z0-9_]*):/)?.[1] ?? ''
 const providerOf = (setting: string) => PROVIDERS.find((p) => setting.startsWith(p.prefix))
-const isTrue = (value: string | undefined) =>
-  value !== undefined && Value.Convert(Type.Boolean(), value) === true
 
 /** A configuration without the broken settings (and the providers they break), to run the other checks. */
 function degradedConfig(settings: Record<string, string>, problems: string[]) {
@@ -36,7 +40,7 @@ function degradedConfig(settings: Record<string, string>, problems: string[]) {
     const provider = providerOf(setting)
     if (provider) {
       broken.add(provider.name)
-      patched[provider.enabledSetting] = 'false'
+      provider.switchOff(patched)
     }
     // Production-only requirements: the other checks still make sense as in development.
     if (setting === 'SMS' || setting === 'SECRET_KEY') patched.APP_ENV = 'development'
@@ -139,40 +143,49 @@ async function redisChecks(config: Config): Promise<Check[]> {
   }
 }
 
-/** ALLOWED_COUNTRIES against what the enabled providers can reach. */
-function countryChecks(config: Config, enabled: ProviderDoctor[]): Check[] {
+/** SMS_ROUTES (or the default routes) against ALLOWED_COUNTRIES: every allowed country has a route whose
+ * providers reach it, and a price to count its cost by. */
+function routeChecks(config: Config, enabled: ProviderDoctor[]): Check[] {
   const section = 'Routing'
   if (enabled.length === 0) return []
-  const covers = (p: ProviderDoctor, country: string) => p.countries === '*' || p.countries.includes(country)
-  const names = enabled.map((p) => p.name).join(', ')
-  if (config.allowedCountries === '*') {
-    if (enabled.some((p) => p.countries === '*'))
-      return [{ section, status: 'ok', message: `ALLOWED_COUNTRIES=*: ${names} deliver worldwide` }]
-    const reach = [...new Set(enabled.flatMap((p) => p.countries as readonly string[]))].join(', ')
-    return [
-      {
-        section,
-        status: 'fail',
-        message: `ALLOWED_COUNTRIES=* but the enabled providers deliver only to ${reach}`,
-        fix: `list the countries you serve in ALLOWED_COUNTRIES (e.g. ${reach}), or enable a worldwide provider such as Twilio`,
-      },
-    ]
-  }
+  const byName = new Map(enabled.map((p) => [p.name, p]))
+  const { routes, prices, uzsPerUsd } = config.sms
+  const countries =
+    config.allowedCountries === '*' ? [...Object.keys(routes.byCountry), '*'] : [...config.allowedCountries]
   const checks: Check[] = []
-  const covered: string[] = []
-  for (const country of config.allowedCountries) {
-    const by = enabled.filter((p) => covers(p, country)).map((p) => p.name)
-    if (by.length > 0) covered.push(`${country} via ${by.join(', ')}`)
-    else
+  const lines: string[] = []
+  for (const country of countries) {
+    const route = (country === '*' ? routes.fallback : (routes.byCountry[country] ?? routes.fallback))
+      .map((n) => byName.get(n))
+      .filter((p): p is ProviderDoctor => p !== undefined)
+    const reaching = route.filter((p) =>
+      country === '*' ? p.countries === '*' : p.countries === '*' || p.countries.includes(country),
+    )
+    const where = country === '*' ? 'other countries' : country
+    if (reaching.length === 0) {
       checks.push({
         section,
         status: 'fail',
-        message: `ALLOWED_COUNTRIES has ${country}, but no enabled SMS provider delivers there`,
-        fix: `enable a provider that covers ${country} (Twilio is worldwide), or remove ${country} from ALLOWED_COUNTRIES`,
+        message: `no enabled provider on the route for ${where} delivers there (route: ${route.map((p) => p.name).join(', ') || 'empty'})`,
+        fix: `add a provider that reaches ${where} to SMS_ROUTES (Twilio is worldwide), or remove ${country} from ALLOWED_COUNTRIES`,
       })
+      continue
+    }
+    lines.push(`${where} → ${reaching.map((p) => p.name).join(', ')}`)
+    if (country !== '*') {
+      const unpriced = reaching.filter(
+        (p) => estimateCost({ prices, uzsPerUsd }, p.name, country, 1) === null,
+      )
+      if (unpriced.length > 0)
+        checks.push({
+          section,
+          status: 'warn',
+          message: `no price for ${unpriced.map((p) => p.name).join(', ')} → ${country}: its costs are left empty`,
+          fix: `add a price to SMS_PRICES, e.g. ${unpriced[0]?.name}:${country}=0.05USD`,
+        })
+    }
   }
-  if (covered.length > 0)
-    checks.unshift({ section, status: 'ok', message: `ALLOWED_COUNTRIES is covered: ${covered.join('; ')}` })
+  if (lines.length > 0) checks.unshift({ section, status: 'ok', message: `routes: ${lines.join('; ')}` })
   return checks
 }
 
@@ -248,9 +261,7 @@ export async function runDoctor({ envFile, processEnv }: DoctorInput): Promise<C
   }
 
   const enabled = PROVIDERS.filter((p) => p.enabled(config))
-  const wanted = PROVIDERS.filter(
-    (p) => enabled.includes(p) || broken.has(p.name) || isTrue(settings[p.enabledSetting]),
-  )
+  const wanted = PROVIDERS.filter((p) => enabled.includes(p) || broken.has(p.name) || p.switchedOn(settings))
   if (wanted.length === 0)
     checks.push({
       section: 'SMS',
@@ -279,6 +290,6 @@ export async function runDoctor({ envFile, processEnv }: DoctorInput): Promise<C
   })
   const results = await Promise.all([...providerChecks, databaseChecks(config), redisChecks(config)])
   for (const r of results) checks.push(...r)
-  checks.push(...countryChecks(config, enabled), ...securityChecks(config))
+  checks.push(...routeChecks(config, enabled), ...securityChecks(config))
   return checks
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js'
 import { describeError } from '../context.js'
-import type { Check, ProviderDoctor } from './types.js'
+import { type Check, isTrue, type ProviderDoctor } from './types.js'
 
 const CONSOLE = 'https://console.twilio.com'
 
@@ -47,7 +47,10 @@ export const twilioDoctor: ProviderDoctor = {
   name: 'twilio',
   label: 'Twilio',
   prefix: 'TWILIO_',
-  enabledSetting: 'TWILIO_ENABLED',
+  switchedOn: (settings) => isTrue(settings.TWILIO_ENABLED),
+  switchOff: (settings) => {
+    settings.TWILIO_ENABLED = 'false'
+  },
   countries: '*',
   fixes: {
     TWILIO_ACCOUNT_SID: `copy the Account SID (AC…) from ${CONSOLE} (Account Info) into TWILIO_ACCOUNT_SID`,

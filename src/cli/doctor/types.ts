@@ -1,3 +1,5 @@
+import Type from 'typebox'
+import { Value } from 'typebox/value'
 import type { Config } from '../../config.js'
 
 export type Status = 'ok' | 'warn' | 'fail'
@@ -18,8 +20,10 @@ export interface ProviderDoctor {
   label: string
   /** Its settings all start with this, e.g. TWILIO_; a bad one disables the provider's live check. */
   prefix: string
-  /** The setting that enables it. */
-  enabledSetting: string
+  /** Whether the raw settings ask for it (even if its other settings are broken). */
+  switchedOn(settings: Record<string, string>): boolean
+  /** Turns it off in a copy of the settings, so the other checks can run without it. */
+  switchOff(settings: Record<string, string>): void
   /** ISO countries it can deliver to ('*': worldwide). */
   countries: '*' | readonly string[]
   /** How to fix each of its settings, shown under a configuration problem. */
@@ -31,3 +35,7 @@ export interface ProviderDoctor {
   /** Talks to the gateway with the configured credentials and base URL. */
   live(config: Config, section: string): Promise<Check[]>
 }
+
+/** A boolean setting as the configuration reads it (true, TRUE, 1). */
+export const isTrue = (value: string | undefined): boolean =>
+  value !== undefined && Value.Convert(Type.Boolean(), value) === true
