@@ -7,6 +7,7 @@ import { buildProgram } from '../../src/cli/program.js'
 import { loadConfig } from '../../src/config.js'
 import { migrate, openDatabase } from '../../src/db/index.js'
 import type { NewSmsLog } from '../../src/db/schema.js'
+import { fakeGateway, localGatewaysEnv } from '../sms/gateway-fakes.js'
 import { ACCOUNT_SID, FROM, fields, twilioEnv } from '../sms/twilio-fakes.js'
 import { cli, FakeTwilio, workspace } from './helpers.js'
 
@@ -246,4 +247,95 @@ test('logs tail stops cleanly when interrupted', async (t) => {
   const r = await running
   assert.equal(r.code, 0)
   assert.equal(r.stderr, '')
+})
+
+test('cost estimate: 10,000 SMS to Uzbekistan via Twilio cost $530.00, then every other enabled provider', async (t) => {
+  const pm = await fakeGateway(t, [{ status: 200, body: {} }])
+  const ws = workspace(t, {
+    ...twilioEnv('http://127.0.0.1:1'),
+    ESKIZ_ENABLED: 'true',
+    ESKIZ_EMAIL: 'ops@royaltaxi.uz',
+    ESKIZ_PASSWORD: 'eskiz-secret-pass',
+    ...localGatewaysEnv(pm.url, pm.url),
+  })
+  const r = await cli(['cost', 'estimate', '--country', 'UZ', '--count', '10000', '--provider', 'twilio'], {
+    envFile: ws.envFile,
+  })
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(r.stdout.split('\n'), [
+    '10,000 SMS to UZ, 1 segment(s) each: the uz code SMS, GSM-7, 143 septets',
+    '  twilio      $530.00  ($0.053 per segment)',
+    "  eskiz       900,000 so'm (≈ $70.87)  (90 so'm per segment)",
+    "  playmobile  800,000 so'm (≈ $62.99)  (80 so'm per segment)",
+    '  http        no price for UZ in the table: set one with SMS_PRICES',
+  ])
+
+  // Russian codes are UCS-2: two segments each; SMS_PRICES overrides the table.
+  ws.write({ ...twilioEnv('http://127.0.0.1:1'), SMS_PRICES: 'twilio:UZ=0.06' })
+  const ru = await cli(
+    ['cost', 'estimate', '--country', 'uz', '--count', '1,000', '--language', 'ru', '--json'],
+    {
+      envFile: ws.envFile,
+    },
+  )
+  const json = JSON.parse(ru.stdout)
+  assert.equal(json.segments_per_message, 2)
+  assert.deepEqual(json.estimates, [
+    { provider: 'twilio', enabled: true, cost: { amount: 120, currency: 'USD', usd: 120 } },
+  ])
+})
+
+test('cost estimate: one-line errors for a bad country, count or provider', async (t) => {
+  const ws = workspace(t)
+  for (const [args, error] of [
+    [['--country', 'XX', '--count', '5'], 'royal-taxi: unknown country code "XX"'],
+    [['--country', 'UZ', '--count', 'many'], 'royal-taxi: --count must be a whole number ≥ 1 (got "many")'],
+    [
+      ['--country', 'UZ', '--count', '5', '--provider', 'pigeon'],
+      'royal-taxi: unknown provider "pigeon" (expected eskiz, playmobile, http, twilio)',
+    ],
+  ] as const) {
+    const r = await cli(['cost', 'estimate', ...args], { envFile: ws.envFile })
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr, error)
+  }
+  const missing = await cli(['cost', 'estimate', '--count', '5'], { envFile: ws.envFile })
+  assert.equal(missing.code, 1)
+  assert.match(missing.stderr, /^error: required option '--country <code>' not specified/)
+})
+
+test('sms test follows the route: Eskiz refuses for lack of funds, Twilio delivers', async (t) => {
+  const eskiz = await fakeGateway(t, [
+    (req) =>
+      req.url === '/api/auth/login'
+        ? { status: 200, body: { data: { token: 'tok-1' } } }
+        : { status: 400, body: { status: 'error', message: 'Недостаточно средств на балансе' } },
+  ])
+  const twilio = await new FakeTwilio().start(t)
+  const ws = workspace(t, {
+    ...twilioEnv(twilio.url),
+    ESKIZ_ENABLED: 'true',
+    ESKIZ_EMAIL: 'ops@royaltaxi.uz',
+    ESKIZ_PASSWORD: 'eskiz-secret-pass',
+    ESKIZ_API_BASE_URL: eskiz.url,
+  })
+  const r = await cli(['sms', 'test', '+998901234567', '--text', 'Bu Eskiz dan test'], {
+    envFile: ws.envFile,
+  })
+  assert.equal(r.code, 0, r.stderr)
+  const lines = r.stdout.split('\n')
+  assert.equal(lines[0], 'Route for UZ: eskiz → twilio')
+  assert.match(lines[1] ?? '', /^❌ eskiz: quota_exhausted \(400\): Недостаточно средств на балансе, \d+ ms$/)
+  assert.match(lines[2] ?? '', /^✅ twilio: queued, message id SM0123456789abcdef0123456789abcdef, \d+ ms$/)
+  assert.match(lines[3] ?? '', /^Sent to \+998901234567 via twilio/)
+
+  const only = await cli(['sms', 'test', '+998901234567', '--provider', 'eskiz', '--text', 'x'], {
+    envFile: ws.envFile,
+  })
+  assert.equal(only.code, 1)
+  assert.equal(only.stdout.split('\n')[0], 'Route for UZ: eskiz')
+  assert.match(
+    only.stdout,
+    /Not sent to \+998901234567: 1 attempt\(s\) failed; the last said quota_exhausted/,
+  )
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { SmsProvider } from '../../src/sms/provider.js'
 import { buildTestApp, FakeSms, post } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'
@@ -132,4 +133,26 @@ test('/metrics is not in the OpenAPI document', async (t) => {
   const ta = await buildTestApp(t)
   const doc = (await ta.app.inject({ method: 'GET', url: '/openapi.json' })).json()
   assert.equal(doc.paths['/metrics'], undefined)
+})
+
+test('sms_cost_usd_total adds the price table estimate, or the price the gateway reported', async (t) => {
+  const twilio = new FakeSms('twilio')
+  const eskiz: SmsProvider = {
+    name: 'eskiz',
+    send: async () => ({
+      providerMessageId: 'E1',
+      status: 'queued',
+      price: { amount: 127, currency: 'UZS' },
+    }),
+  }
+  const env = { ALLOWED_COUNTRIES: 'UZ,RU', UZS_PER_USD: '12700' }
+  const local = await buildTestApp(t, { providers: [eskiz], env })
+  assert.equal((await post(local.app, SEND, { phone: '+998901234567' })).statusCode, 200)
+  const abroad = await buildTestApp(t, { providers: [twilio], env })
+  assert.equal((await post(abroad.app, SEND, { phone: '+79161234567', language: 'en' })).statusCode, 200)
+  const text = (await scrape(local.app)) + (await scrape(abroad.app))
+  // Eskiz reported 127 so'm: $0.01 at 12,700 so'm a dollar.
+  assert.equal(sample(text, 'sms_cost_usd_total{provider="eskiz",country="UZ"}'), 0.01)
+  // Twilio to Russia: the table's $0.0117 for the one GSM-7 segment of the English code SMS.
+  assert.equal(sample(text, 'sms_cost_usd_total{provider="twilio",country="RU"}'), 0.0117)
 })
