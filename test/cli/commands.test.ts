@@ -7,7 +7,7 @@ import { buildProgram } from '../../src/cli/program.js'
 import { loadConfig } from '../../src/config.js'
 import { migrate, openDatabase } from '../../src/db/index.js'
 import type { NewSmsLog } from '../../src/db/schema.js'
-import { fakeGateway, localGatewaysEnv } from '../sms/gateway-fakes.js'
+import { eskizEnv, fakeGateway, localGatewaysEnv } from '../sms/gateway-fakes.js'
 import { ACCOUNT_SID, FROM, fields, twilioEnv } from '../sms/twilio-fakes.js'
 import { cli, FakeTwilio, workspace } from './helpers.js'
 
@@ -253,9 +253,7 @@ test('cost estimate: 10,000 SMS to Uzbekistan via Twilio cost $530.00, then ever
   const pm = await fakeGateway(t, [{ status: 200, body: {} }])
   const ws = workspace(t, {
     ...twilioEnv('http://127.0.0.1:1'),
-    ESKIZ_ENABLED: 'true',
-    ESKIZ_EMAIL: 'ops@royaltaxi.uz',
-    ESKIZ_PASSWORD: 'eskiz-secret-pass',
+    ...eskizEnv('http://127.0.0.1:1'),
     ...localGatewaysEnv(pm.url, pm.url),
   })
   const r = await cli(['cost', 'estimate', '--country', 'UZ', '--count', '10000', '--provider', 'twilio'], {
@@ -314,10 +312,7 @@ test('sms test follows the route: Eskiz refuses for lack of funds, Twilio delive
   const twilio = await new FakeTwilio().start(t)
   const ws = workspace(t, {
     ...twilioEnv(twilio.url),
-    ESKIZ_ENABLED: 'true',
-    ESKIZ_EMAIL: 'ops@royaltaxi.uz',
-    ESKIZ_PASSWORD: 'eskiz-secret-pass',
-    ESKIZ_API_BASE_URL: eskiz.url,
+    ...eskizEnv(eskiz.url),
   })
   const r = await cli(['sms', 'test', '+998901234567', '--text', 'Bu Eskiz dan test'], {
     envFile: ws.envFile,

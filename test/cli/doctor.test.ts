@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import Database from 'better-sqlite3'
 import { startPrismOn } from '../prism.js'
-import { ESKIZ_SPEC, eskizSkipReason, fakeGateway, localGatewaysEnv } from '../sms/gateway-fakes.js'
+import { ESKIZ_SPEC, eskizEnv, eskizSkipReason, fakeGateway, localGatewaysEnv } from '../sms/gateway-fakes.js'
 import { ACCOUNT_SID, AUTH_TOKEN, prismSkipReason, startPrism, twilioEnv } from '../sms/twilio-fakes.js'
 import { cli, FakeTwilio, workspace } from './helpers.js'
 
@@ -226,14 +226,6 @@ test('production without METRICS_TOKEN warns; routes cover ALLOWED_COUNTRIES; a 
   assert.equal(unpriced?.status, 'warn')
   assert.match(unpriced?.fix ?? '', /SMS_PRICES/)
   assert.equal(r.code, 0, r.stdout)
-})
-
-const eskizEnv = (baseUrl: string, extra: Record<string, string> = {}) => ({
-  ESKIZ_ENABLED: 'true',
-  ESKIZ_EMAIL: 'ops@royaltaxi.uz',
-  ESKIZ_PASSWORD: 'eskiz-secret-pass',
-  ESKIZ_API_BASE_URL: baseUrl,
-  ...extra,
 })
 
 test('Eskiz live check against the Prism mock: logs in and reads the balance (the example says 0)', {
