@@ -4,11 +4,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { DestinationStream, Logger } from 'pino'
+import { CaptchaVerifier } from './abuse/captcha.js'
+import { AbuseGuard, budgetPrice, createAbuseLimiters, type SmsPrice } from './abuse/guard.js'
 import type { Config } from './config.js'
 import { deriveKey } from './crypto.js'
 import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
 import { registerErrorHandlers } from './http/errors.js'
+import { registerGracefulClose } from './http/graceful.js'
 import { healthRoutes } from './http/health.js'
+import { registerSecurity } from './http/security.js'
 import { registerValidators } from './http/validation.js'
 import { createLogger } from './logger.js'
 import { registerMetrics } from './metrics/http.js'
@@ -39,6 +43,7 @@ declare module 'fastify' {
     sessions: SessionService
     sms: SmsSender
     receipts: ReceiptService
+    abuse: AbuseGuard
     metrics: Metrics
   }
 }
@@ -48,6 +53,8 @@ export interface AppOverrides {
   smsProviders?: SmsProvider[]
   /** Where log lines go instead of stdout and LOG_FILE. */
   logDestination?: DestinationStream
+  /** The price of one SMS for SMS_DAILY_BUDGET_USD (tests set their own). */
+  smsPrice?: SmsPrice
 }
 
 const EXPIRED_CODES_SWEEP_MS = 10 * 60 * 1000
@@ -122,6 +129,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.removeContentTypeParser('text/plain')
   registerValidators(app)
   registerErrorHandlers(app, config.defaultLanguage)
+  await registerSecurity(app, config)
+  registerGracefulClose(app)
+  if (config.testNumbers.size > 0)
+    log[config.env === 'production' ? 'warn' : 'info'](
+      `🧪 ${config.testNumbers.size} test number(s) from TEST_OTP_NUMBERS are active: fixed codes, no SMS, no limits`,
+    )
+  if (config.testNumbersIgnored)
+    log.warn('TEST_OTP_NUMBERS is ignored in production unless ALLOW_TEST_NUMBERS_IN_PRODUCTION=true')
 
   const storeClient = redis && config.redis ? { client: redis, keyPrefix: config.redis.keyPrefix } : null
   const limiters = new LimiterFactory(db, storeClient)
@@ -139,6 +154,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     { timeoutMs: config.sms.timeoutMs, routes: config.sms.routes, circuit: config.sms.circuit, prices },
   )
   const receipts = new ReceiptService(db.db, log, config.sms.uzsPerUsd)
+  const guard = new AbuseGuard(
+    config,
+    db.db,
+    await createAbuseLimiters(limiters, config),
+    overrides.smsPrice ?? budgetPrice(prices),
+    log,
+  )
   const otp = new OtpService(
     config,
     otpStore,
@@ -160,6 +182,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     sms,
     deriveKey(config.secretKey, 'otp-hash'),
     log,
+    guard,
+    config.captcha ? new CaptchaVerifier(config.captcha) : null,
   )
   const sessions = new SessionService(
     db.db,
@@ -173,6 +197,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('sessions', sessions)
   app.decorate('sms', sms)
   app.decorate('receipts', receipts)
+  app.decorate('abuse', guard)
   app.decorate('metrics', metrics)
   registerMetrics(app, metrics, config.metrics.token)
 

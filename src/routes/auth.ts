@@ -31,6 +31,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body.phone,
         request.ip,
         requestLanguage(request, config.defaultLanguage),
+        request.body.captcha_token,
       )
       return {
         message: sent.message,
@@ -53,7 +54,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const phone = await otp.verify(request.body.phone, request.body.code)
+      const phone = await otp.verify(request.body.phone, request.body.code, request.ip)
       const { session, user, isNew } = await sessions.signIn(phone)
       return { ...session, user: publicUser(user), is_new_user: isNew }
     },
@@ -66,10 +67,13 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['auth'],
         summary: 'Exchange a refresh token for a new pair (the old one stops working)',
         body: RefreshBody,
-        response: { 200: SessionResponse, ...errors(401, 422) },
+        response: { 200: SessionResponse, ...errors(401, 422, 429, 503) },
       },
     },
-    async (request) => await sessions.refresh(request.body.refresh_token),
+    async (request) => {
+      await app.abuse.limitIp('refresh', request.ip)
+      return await sessions.refresh(request.body.refresh_token)
+    },
   )
 
   app.post(

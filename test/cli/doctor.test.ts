@@ -6,7 +6,7 @@ import Database from 'better-sqlite3'
 import { startPrismOn } from '../prism.js'
 import { ESKIZ_SPEC, eskizEnv, eskizSkipReason, fakeGateway, localGatewaysEnv } from '../sms/gateway-fakes.js'
 import { ACCOUNT_SID, AUTH_TOKEN, prismSkipReason, startPrism, twilioEnv } from '../sms/twilio-fakes.js'
-import { cli, FakeTwilio, workspace } from './helpers.js'
+import { cli, FakeTwilio, migrationNames, workspace } from './helpers.js'
 
 interface JsonCheck {
   section: string
@@ -170,15 +170,16 @@ test('the database: pending migrations are a warning, an unreachable PostgreSQL 
   assert.match(status.stderr, /^royal-taxi: SQLite .* does not exist yet: "royal-taxi migrate" creates it$/)
   new Database(join(ws.dir, 'test.db')).close() // an empty database
   let r = await doctor(ws.envFile)
-  assert.match(
-    r.find(/migration\(s\) pending/)?.message ?? '',
-    /^2 migration\(s\) pending: 001_initial, 002_sms_delivery$/,
+  const names = await migrationNames()
+  assert.equal(
+    r.find(/migration\(s\) pending/)?.message,
+    `${names.length} migration(s) pending: ${names.join(', ')}`,
   )
   assert.equal(r.find(/answers$/)?.section, 'Storage')
 
   assert.equal((await cli(['migrate'], { envFile: ws.envFile })).code, 0)
   r = await doctor(ws.envFile)
-  assert.equal(r.find(/^all 2 migration\(s\) applied$/)?.status, 'ok')
+  assert.equal(r.find(/^all \d+ migration\(s\) applied$/)?.status, 'ok')
 
   ws.write({ DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/nowhere' })
   r = await doctor(ws.envFile)

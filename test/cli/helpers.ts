@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { run } from '../../src/cli/program.js'
+import { migrationProvider } from '../../src/db/migrations/index.js'
 import { SECRET } from '../helpers.js'
 import {
   ACCOUNT_SID,
@@ -123,4 +124,9 @@ export class FakeTwilio {
     })
     return this
   }
+}
+
+/** The names of every migration, in order, as the code knows them (other features add theirs). */
+export async function migrationNames(): Promise<string[]> {
+  return Object.keys(await migrationProvider({ dialect: 'sqlite' }).getMigrations())
 }

@@ -56,6 +56,8 @@ test('/metrics counts codes sent, verified, failed and rate-limited after real r
   // The default Node process metrics are there too.
   assert.ok(sample(text, 'process_cpu_user_seconds_total') !== undefined)
   assert.match(text, /^nodejs_eventloop_lag_seconds /m)
+  // Process-wide counters registered in prom-client's default registry (the abuse guard's) too.
+  assert.match(text, /^# TYPE royal_taxi_abuse_rejections_total counter$/m)
 })
 
 test('HTTP metrics use the route pattern, never the raw URL', async (t) => {

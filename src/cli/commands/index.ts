@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
+import { registerBlocks } from './blocks.js'
 import { registerCost } from './cost.js'
 import { registerDoctor } from './doctor.js'
 import { registerLogs } from './logs.js'
@@ -15,4 +16,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerCost,
   registerMigrate,
   registerLogs,
+  registerBlocks,
 ]

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import { initial } from './001_initial.js'
 import { smsDelivery } from './002_sms_delivery.js'
+import { blockedPrefixes } from './003_blocked_prefixes.js'
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres'
@@ -11,6 +12,7 @@ export interface MigrationContext {
 const MIGRATIONS = {
   '001_initial': initial,
   '002_sms_delivery': smsDelivery,
+  '003_blocked_prefixes': blockedPrefixes,
 } satisfies Record<string, (ctx: MigrationContext) => Migration>
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
