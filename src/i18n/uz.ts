@@ -34,6 +34,8 @@ export const uz = {
     REFRESH_TOKEN_EXPIRED: () => 'Yangilash tokenining muddati tugagan. Qaytadan kiring.',
     REFRESH_TOKEN_REUSED: () =>
       'Bu yangilash tokeni allaqachon ishlatilgan. Xavfsizlik uchun seans yopildi: qaytadan kiring.',
+    METRICS_UNAUTHORIZED: () =>
+      "Metrika tokeni yo'q yoki noto'g'ri: Authorization: Bearer <METRICS_TOKEN> sarlavhasini yuboring.",
     SERVICE_UNAVAILABLE: () => "Xizmat vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
     NOT_READY: () => 'Xizmat hali tayyor emas.',
     WEBHOOK_FORBIDDEN: () => "Qayta chaqiruvning haqiqiyligini tasdiqlab bo'lmadi.",
