@@ -7,6 +7,7 @@ import {
   RateLimiterSQLite,
 } from 'rate-limiter-flexible'
 import type { DatabaseHandle } from '../db/index.js'
+import { type PreparingDatabase, withStatementCache } from '../db/statements.js'
 import { AppError, type ErrorCode } from '../errors.js'
 
 interface LimitSpec {
@@ -20,10 +21,15 @@ interface LimitSpec {
  * instance pointed at the same PostgreSQL shares the limits and SQLite keeps them across a restart.
  */
 export class LimiterFactory {
+  // rate-limiter-flexible prepares its SQL on every call; one statement cache serves all our limiters.
+  private readonly sqlite: PreparingDatabase | null
+
   constructor(
     private readonly database: DatabaseHandle,
     private readonly redis: { client: Redis; keyPrefix: string } | null,
-  ) {}
+  ) {
+    this.sqlite = database.kind === 'sqlite' ? withStatementCache(database.raw) : null
+  }
 
   async create(spec: LimitSpec): Promise<RateLimiterAbstract> {
     const base = { points: spec.points, duration: spec.durationSeconds }
@@ -38,22 +44,18 @@ export class LimiterFactory {
     const tableName = `rate_limit_${spec.name}`
     return await new Promise<RateLimiterAbstract>((resolve, reject) => {
       const done = (err?: unknown) => (err ? reject(err) : resolve(limiter))
-      const limiter: RateLimiterAbstract =
-        this.database.kind === 'sqlite'
-          ? new RateLimiterSQLite(
-              {
-                ...base,
-                storeClient: this.database.raw,
-                storeType: 'better-sqlite3',
-                tableName,
-                keyPrefix: '',
-              },
-              done,
-            )
-          : new RateLimiterPostgres(
-              { ...base, storeClient: this.database.raw, tableName, keyPrefix: '' },
-              done,
-            )
+      const limiter: RateLimiterAbstract = this.sqlite
+        ? new RateLimiterSQLite(
+            {
+              ...base,
+              storeClient: this.sqlite,
+              storeType: 'better-sqlite3',
+              tableName,
+              keyPrefix: '',
+            },
+            done,
+          )
+        : new RateLimiterPostgres({ ...base, storeClient: this.database.raw, tableName, keyPrefix: '' }, done)
     })
   }
 }
