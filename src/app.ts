@@ -4,6 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { DestinationStream, Logger } from 'pino'
+import { ADMIN_AUTH_FAILURES } from './admin/auth.js'
+import { adminConsole } from './admin/console.js'
+import { adminRoutes } from './admin/routes.js'
+import { AdminService } from './admin/service.js'
 import type { Config } from './config.js'
 import { deriveKey } from './crypto.js'
 import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
@@ -11,6 +15,7 @@ import { registerErrorHandlers } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { registerValidators } from './http/validation.js'
 import { createLogger } from './logger.js'
+import { OtpEvents } from './otp/events.js'
 import { LimiterFactory } from './otp/limits.js'
 import { OtpService } from './otp/service.js'
 import { type OtpStore, RedisOtpStore, SqlOtpStore } from './otp/store.js'
@@ -120,7 +125,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     sms,
     deriveKey(config.secretKey, 'otp-hash'),
     log,
+    new OtpEvents(db.db, log),
   )
+  const admin = new AdminService(db, storeClient, limiters.specs, config.admin?.timeZone ?? 'UTC')
+  const adminFailures = config.admin
+    ? await limiters.create({ name: 'admin_auth', ...ADMIN_AUTH_FAILURES })
+    : null
   const sessions = new SessionService(
     db.db,
     deriveKey(config.secretKey, 'jwt-hs256'),
@@ -154,8 +164,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         description: 'Sign in with a phone number and a one-time SMS code. Errors: `{"detail", "code"}`.',
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          adminToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The ADMIN_TOKEN setting. Unset: every admin route answers 404 ADMIN_DISABLED.',
+          },
+        },
       },
+      tags: [
+        {
+          name: 'admin',
+          description:
+            'Reports for the admin console (/admin): SMS log, usage, costs, abuse. Bearer ADMIN_TOKEN; times in UTC, days in ADMIN_TIMEZONE.',
+        },
+      ],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -164,5 +188,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/v1/auth' })
   await app.register(userRoutes, { prefix: '/api/v1/users' })
+  await app.register(adminRoutes, { prefix: '/api/v1/admin', service: admin, failures: adminFailures })
+  await app.register(adminConsole)
   return app
 }

@@ -77,12 +77,23 @@ export const EnvSchema = Type.Object({
     description: 'false, true, a number of proxy hops, or comma-separated proxy addresses/CIDRs',
   }),
   DEFAULT_LANGUAGE: oneOf(LANGUAGES, 'uz', 'uz, ru or en'),
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'a random string of 32 characters or more (unset: the admin console is disabled)',
+    }),
+  ),
+  ADMIN_TIMEZONE: Type.String({
+    default: 'Asia/Tashkent',
+    minLength: 1,
+    description: "an IANA time zone such as Asia/Tashkent: the days of the admin console's reports",
+  }),
 })
 
 export type Env = Static<typeof EnvSchema>
 
 /** Settings whose values must never be echoed, not even in a start-up error. */
-const SECRET_SETTINGS = new Set(['SECRET_KEY', 'TWILIO_AUTH_TOKEN'])
+const SECRET_SETTINGS = new Set(['SECRET_KEY', 'TWILIO_AUTH_TOKEN', 'ADMIN_TOKEN'])
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -170,6 +181,8 @@ function crossChecks(env: Env): string[] {
       if (!isSupportedCountry(c)) problems.push(`ALLOWED_COUNTRIES: unknown country code "${c}"`)
     }
   }
+  if (!isTimeZone(env.ADMIN_TIMEZONE))
+    problems.push(`ADMIN_TIMEZONE: unknown time zone${describe('', env.ADMIN_TIMEZONE)}`)
   if (env.APP_ENV === 'production') {
     if (!env.SECRET_KEY)
       problems.push('SECRET_KEY: required in production (a random string of 32 characters or more)')
@@ -179,6 +192,15 @@ function crossChecks(env: Env): string[] {
       )
   }
   return problems
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name })
+    return true
+  } catch {
+    return false
+  }
 }
 
 function toConfig(env: Env) {
@@ -216,6 +238,8 @@ function toConfig(env: Env) {
         ? ('*' as const)
         : new Set(env.ALLOWED_COUNTRIES.split(',').map((s) => s.trim().toUpperCase() as CountryCode)),
     defaultLanguage: env.DEFAULT_LANGUAGE,
+    /** The admin console and its API; null when ADMIN_TOKEN is unset (both answer 404 ADMIN_DISABLED). */
+    admin: env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN, timeZone: env.ADMIN_TIMEZONE } : null,
     /** Development mode: no SMS provider is enabled, so codes go to the log and the response instead. */
     devMode: twilio === null,
   }

@@ -11,6 +11,7 @@ const REDACT = [
   '*.authToken',
   '*.password',
   '*.secretKey',
+  '*.adminToken',
   '*.token',
   '*.access_token',
   '*.refresh_token',

@@ -53,11 +53,25 @@ export interface SmsLogTable {
   updated_at: number
 }
 
+export type OtpEventKind = 'sent' | 'verified'
+
+/** One code sent (the gateway accepted it) or verified; see migration 004. */
+export interface OtpEventsTable {
+  id: string
+  kind: OtpEventKind
+  phone: string
+  country: string
+  /** The client's address as the server saw it (TRUST_PROXY applies). */
+  ip: string | null
+  created_at: number
+}
+
 export interface Database {
   users: UsersTable
   refresh_tokens: RefreshTokensTable
   otp_codes: OtpCodesTable
   sms_log: SmsLogTable
+  otp_events: OtpEventsTable
 }
 
 export type User = Selectable<UsersTable>

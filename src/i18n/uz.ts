@@ -31,6 +31,8 @@ export const uz = {
     REFRESH_TOKEN_EXPIRED: () => 'Yangilash tokenining muddati tugagan. Qaytadan kiring.',
     REFRESH_TOKEN_REUSED: () =>
       'Bu yangilash tokeni allaqachon ishlatilgan. Xavfsizlik uchun seans yopildi: qaytadan kiring.',
+    ADMIN_DISABLED: () => "Boshqaruv paneli o'chirilgan: uni yoqish uchun ADMIN_TOKEN sozlamasini kiriting.",
+    ADMIN_TOKEN_INVALID: () => "Administrator tokeni noto'g'ri.",
     SERVICE_UNAVAILABLE: () => "Xizmat vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
     NOT_READY: () => 'Xizmat hali tayyor emas.',
     INTERNAL_ERROR: () => 'Ichki xatolik yuz berdi.',

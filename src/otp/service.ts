@@ -8,6 +8,7 @@ import { messages } from '../i18n/index.js'
 import { type Phone, parsePhone } from '../phone/index.js'
 import { SmsError } from '../sms/provider.js'
 import type { SmsSender } from '../sms/sender.js'
+import type { OtpEvents } from './events.js'
 import { consumeOrThrow } from './limits.js'
 import type { OtpStore } from './store.js'
 
@@ -34,6 +35,7 @@ export class OtpService {
     private readonly sms: SmsSender,
     private readonly otpKey: Buffer,
     private readonly log: Logger,
+    private readonly events: OtpEvents,
   ) {}
 
   parsePhone(input: string): Phone {
@@ -78,6 +80,7 @@ export class OtpService {
           : new AppError('SMS_UNAVAILABLE', {}, {}, undefined, err)
       throw err
     }
+    await this.events.record('sent', phone, ip)
     return {
       phone: phone.e164,
       expiresIn: ttlSeconds,
@@ -92,8 +95,9 @@ export class OtpService {
   }
 
   /** Checks a code; on success it is consumed and the normalised number returned. */
-  async verify(phoneInput: string, code: string): Promise<string> {
-    const phone = this.parsePhone(phoneInput).e164
+  async verify(phoneInput: string, code: string, ip: string | null = null): Promise<string> {
+    const parsed = this.parsePhone(phoneInput)
+    const phone = parsed.e164
     const { maxAttempts } = this.config.otp
     const reservation = await this.store.reserveAttempt(phone, maxAttempts, Date.now())
     if (reservation.kind === 'none') throw new AppError('OTP_EXPIRED')
@@ -101,7 +105,10 @@ export class OtpService {
 
     if (safeEqual(this.hash(phone, code), reservation.hash)) {
       // Two requests with the right code may both get here; only one deletes the code.
-      if (await this.store.take(phone, reservation.id)) return phone
+      if (await this.store.take(phone, reservation.id)) {
+        await this.events.record('verified', parsed, ip)
+        return phone
+      }
       throw new AppError('OTP_EXPIRED')
     }
     const left = maxAttempts - reservation.attempts

@@ -51,7 +51,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const phone = await otp.verify(request.body.phone, request.body.code)
+      const phone = await otp.verify(request.body.phone, request.body.code, request.ip)
       const { session, user, isNew } = await sessions.signIn(phone)
       return { ...session, user: publicUser(user), is_new_user: isNew }
     },

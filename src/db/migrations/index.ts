@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import { initial } from './001_initial.js'
+import { otpEvents } from './004_otp_events.js'
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres'
@@ -9,6 +10,7 @@ export interface MigrationContext {
 // (not read from a folder) so the compiled build and the tests run the very same list.
 const MIGRATIONS = {
   '001_initial': initial,
+  '004_otp_events': otpEvents,
 } satisfies Record<string, (ctx: MigrationContext) => Migration>
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -1,0 +1,162 @@
+import Type from 'typebox'
+import { SMS_STATUSES } from './service.js'
+
+// Shapes of the admin API: Fastify validates and serialises with them, and the OpenAPI document (tag `admin`)
+// is made from them.
+
+const strict = { additionalProperties: false } as const
+const day = (description = 'A day YYYY-MM-DD in ADMIN_TIMEZONE') =>
+  Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description })
+const Day = day()
+const status = (description?: string) => Type.Enum(SMS_STATUSES, description ? { description } : {})
+const Status = status()
+const NullableString = Type.Union([Type.String(), Type.Null()])
+const Rate = Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+  description: 'A fraction 0..1; null when there is nothing to divide by',
+})
+const Series = Type.Array(Type.Integer(), { description: 'One value per entry of `days`' })
+
+export const InfoResponse = Type.Object(
+  {
+    time_zone: Type.String({ description: 'The zone of every day in the reports (ADMIN_TIMEZONE)' }),
+    providers: Type.Array(Type.String(), { description: 'Providers configured now or seen in the SMS log' }),
+    statuses: Type.Array(Status),
+    dev_mode: Type.Boolean({ description: 'No SMS provider is enabled: codes are only logged' }),
+  },
+  strict,
+)
+
+export const LogsQuery = Type.Object(
+  {
+    phone: Type.Optional(Type.String({ maxLength: 32, description: 'Digits anywhere in the number' })),
+    status: Type.Optional(Status),
+    provider: Type.Optional(Type.String({ maxLength: 32 })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO country code' })),
+    from: Type.Optional(Day),
+    to: Type.Optional(Day),
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 200, description: '`next_cursor` of the previous page (keyset pagination)' }),
+    ),
+  },
+  strict,
+)
+
+const Attempt = Type.Object(
+  {
+    id: Type.String({ description: 'Our message id (also sent to gateways that accept one)' }),
+    attempt: Type.Integer({ description: '1 for the first provider tried, 2 for the failover, ...' }),
+    provider: Type.String(),
+    provider_message_id: NullableString,
+    status: Status,
+    error_code: NullableString,
+    error_message: NullableString,
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+  },
+  strict,
+)
+
+export const LogsResponse = Type.Object(
+  {
+    messages: Type.Array(
+      Type.Object(
+        {
+          request_id: Type.String({ description: 'One send request; its attempts share it' }),
+          phone: Type.String(),
+          country: Type.String(),
+          operator: NullableString,
+          status: status("The last attempt's status"),
+          provider: Type.String({ description: "The last attempt's provider" }),
+          created_at: Type.String({ format: 'date-time' }),
+          attempts: Type.Array(Attempt),
+        },
+        strict,
+      ),
+    ),
+    next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
+  },
+  strict,
+)
+
+export const RangeQuery = Type.Object(
+  {
+    from: Type.Optional(day('First day YYYY-MM-DD (default: 29 days before `to`)')),
+    to: Type.Optional(day('Last day YYYY-MM-DD, included (default: today in ADMIN_TIMEZONE)')),
+  },
+  strict,
+)
+
+export const UsageResponse = Type.Object(
+  {
+    from: Day,
+    to: Day,
+    time_zone: Type.String(),
+    days: Type.Array(Day),
+    attempts_by_status: Type.Record(Type.String(), Series, {
+      description: 'SMS attempts per day by status (a failover counts each attempt)',
+    }),
+    attempts_by_provider: Type.Record(Type.String(), Series),
+    messages: Series,
+    delivered: Series,
+    delivery_rate: Type.Array(Rate),
+    codes_sent: Series,
+    codes_verified: Series,
+    verification_rate: Type.Array(Rate),
+    totals: Type.Object(
+      {
+        messages: Type.Integer(),
+        delivered: Type.Integer(),
+        undelivered: Type.Integer(),
+        failed: Type.Integer(),
+        in_flight: Type.Integer({ description: 'Pending, queued or sent: no receipt yet' }),
+        delivery_rate: Rate,
+        codes_sent: Type.Integer(),
+        codes_verified: Type.Integer(),
+        verification_rate: Rate,
+      },
+      strict,
+    ),
+  },
+  strict,
+)
+
+export const AbuseQuery = Type.Object(
+  { hours: Type.Integer({ minimum: 1, maximum: 720, default: 24, description: 'Window of the top lists' }) },
+  strict,
+)
+
+export const AbuseResponse = Type.Object(
+  {
+    hours: Type.Integer(),
+    limited: Type.Array(
+      Type.Object(
+        {
+          limit: Type.String({
+            description: 'otp_ip: requests per IP; otp_resend: the per-number cooldown; ...',
+          }),
+          subject: Type.Enum(['ip', 'number', 'other']),
+          key: Type.String(),
+          count: Type.Integer(),
+          max: Type.Integer(),
+          retry_after: Type.Integer({ description: 'Seconds until the key may send again' }),
+        },
+        strict,
+      ),
+    ),
+    top_ips: Type.Array(
+      Type.Object({ ip: Type.String(), codes: Type.Integer(), numbers: Type.Integer() }, strict),
+    ),
+    top_prefixes: Type.Array(
+      Type.Object(
+        {
+          prefix: Type.String({ description: 'The number without its last 3 digits' }),
+          messages: Type.Integer(),
+          numbers: Type.Integer(),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+)
