@@ -36,10 +36,11 @@ export const adminConsole: FastifyPluginAsync = async (app) => {
       'Referrer-Policy': 'no-referrer',
     })
   })
+  // Relative links in the page need the trailing slash.
+  app.get('/admin', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/admin/'))
   await app.register(fastifyStatic, {
     root: CONSOLE_ROOT,
     prefix: '/admin/',
-    redirect: true,
     decorateReply: false,
     cacheControl: true,
     maxAge: 0,

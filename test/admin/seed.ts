@@ -65,3 +65,67 @@ export async function seedEvents(
     )
     .execute()
 }
+
+/** A deterministic pseudo-random sequence (mulberry32), so seeded screens look the same every run. */
+function random(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let x = Math.imul(a ^ (a >>> 15), 1 | a)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * Two weeks of plausible traffic ending now: mostly Uzbek numbers through eskiz, some failovers to twilio,
+ * a few foreign numbers, with codes sent and verified from a handful of IPs.
+ */
+export async function seedTraffic(app: FastifyInstance, now = Date.now()): Promise<void> {
+  const rnd = random(42)
+  const pick = <T>(items: T[]): T => items[Math.floor(rnd() * items.length)] as T
+  const messages: SeedMessage[] = []
+  const events: { kind: OtpEventKind; phone: string; ip?: string; at: number }[] = []
+  const ips = ['94.158.52.10', '213.230.64.7', '84.54.120.33', '185.139.137.2', '37.110.210.18']
+  for (let day = 13; day >= 0; day--) {
+    const count = 12 + Math.floor(rnd() * 14) + (13 - day)
+    for (let i = 0; i < count; i++) {
+      const at = now - day * 86_400_000 - Math.floor(rnd() * (day === 0 ? 3_600_000 : 80_000_000))
+      const foreign = rnd() < 0.12
+      const phone = foreign
+        ? pick(['+79161234567', '+77011234567', '+905321234567'])
+        : `+99890${String(1_000_000 + Math.floor(rnd() * 8_999_999))}`
+      const r = rnd()
+      const attempts: SeedMessage['attempts'] = foreign
+        ? [['twilio', r < 0.85 ? 'delivered' : 'undelivered']]
+        : r < 0.78
+          ? [['eskiz', 'delivered']]
+          : r < 0.88
+            ? [
+                ['eskiz', 'failed'],
+                ['twilio', 'delivered'],
+              ]
+            : r < 0.94
+              ? [['eskiz', 'undelivered']]
+              : r < 0.97
+                ? [['eskiz', 'sent']]
+                : [
+                    ['eskiz', 'failed'],
+                    ['twilio', 'failed'],
+                  ]
+      messages.push({
+        phone,
+        country: foreign ? (phone.startsWith('+90') ? 'TR' : phone.startsWith('+77') ? 'KZ' : 'RU') : 'UZ',
+        at,
+        attempts,
+      })
+      const last = attempts.at(-1)?.[1]
+      if (last === 'failed') continue
+      const ip = pick(ips)
+      events.push({ kind: 'sent', phone, ip, at })
+      if (rnd() < 0.83) events.push({ kind: 'verified', phone, ip, at: at + 40_000 })
+    }
+  }
+  await seedMessages(app, messages)
+  await seedEvents(app, events)
+}
