@@ -15,7 +15,8 @@ const REDACT = [
   '*.token',
   '*.access_token',
   '*.refresh_token',
-  '*.code',
+  'req.body.code',
+  'body.code',
   '*.otp_code',
 ]
 

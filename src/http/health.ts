@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { ping } from '../db/index.js'
+import { errorBody } from './errors.js'
+import { requestLanguage } from './language.js'
 import { ErrorBody } from './schemas.js'
 
 const Checks = Type.Object({ database: Type.String(), redis: Type.String() })
@@ -30,7 +32,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const { db, redis } = app.storage
       const [database, cache] = await Promise.allSettled([
         ping(db.db),
@@ -43,7 +45,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (checks.database === 'ok' && checks.redis !== 'unavailable')
         return { status: 'ready' as const, checks }
-      return reply.status(503).send({ detail: 'not ready', code: 'NOT_READY', checks })
+      return reply
+        .status(503)
+        .send({ ...errorBody('NOT_READY', requestLanguage(request, app.config.defaultLanguage)), checks })
     },
   )
 }
