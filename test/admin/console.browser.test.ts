@@ -87,6 +87,8 @@ test('the admin console in Chromium: sign-in, logs filter, charts, languages', {
     const rows = [...document.querySelectorAll('#logs-table tbody tr.details')]
     return rows.length > 0 && rows.every((r) => r.querySelector('.badge-failed'))
   })
+  await page.locator('#logs-table tbody tr.message').first().click()
+  await page.screenshot({ path: `${SHOTS}/admin-logs-failed.png` })
   await page.click('#logs-older')
   await page.waitForFunction(() => document.querySelector('#logs-page')?.textContent === '2-sahifa')
 
