@@ -4,7 +4,7 @@ import type { DatabaseHandle } from '../db/index.js'
 import type { Database, SmsLog, SmsStatus } from '../db/schema.js'
 import { AppError } from '../errors.js'
 import type { LimitSpec } from '../otp/limits.js'
-import { type DayRange, dayOf, dayRange, isDay, zoneOffsetMs } from './days.js'
+import { addDays, type DayRange, dayOf, dayRange, isDay, startOfDay, zoneOffsetMs } from './days.js'
 import { type LimitedKey, limitedKeys } from './limits.js'
 
 export const SMS_STATUSES = [
@@ -69,6 +69,11 @@ function badRequest(field: string, message: string): AppError {
   )
 }
 
+function checkDays(from: string | undefined, to: string | undefined): void {
+  if (from !== undefined && !isDay(from)) throw badRequest('from', 'expected a date YYYY-MM-DD')
+  if (to !== undefined && !isDay(to)) throw badRequest('to', 'expected a date YYYY-MM-DD')
+}
+
 function encodeCursor(createdAt: number, requestId: string): string {
   return Buffer.from(`${createdAt}:${requestId}`).toString('base64url')
 }
@@ -101,11 +106,7 @@ export class AdminService {
     defaultDays: number,
     now: number,
   ): DayRange {
-    for (const [field, v] of [
-      ['from', from],
-      ['to', to],
-    ] as const)
-      if (v !== undefined && !isDay(v)) throw badRequest(field, 'expected a date YYYY-MM-DD')
+    checkDays(from, to)
     const r = dayRange(zoneOffsetMs(this.timeZone, now), now, from, to, defaultDays)
     if (r.from > r.to) throw badRequest('from', 'must not be after "to"')
     if (r.days.length > MAX_RANGE_DAYS)
@@ -134,11 +135,7 @@ export class AdminService {
     now = Date.now(),
   ): Promise<{ messages: Message[]; next_cursor: string | null }> {
     const offset = zoneOffsetMs(this.timeZone, now)
-    for (const [field, v] of [
-      ['from', filter.from],
-      ['to', filter.to],
-    ] as const)
-      if (v !== undefined && !isDay(v)) throw badRequest(field, 'expected a date YYYY-MM-DD')
+    checkDays(filter.from, filter.to)
     const cursor = filter.cursor ? decodeCursor(filter.cursor) : null
     const digits = filter.phone?.replace(/\D/g, '') ?? ''
 
@@ -152,7 +149,7 @@ export class AdminService {
     if (filter.country) q = q.where('country', '=', filter.country.toUpperCase())
     if (filter.from)
       q = q.where('created_at', '>=', dayRange(offset, now, filter.from, filter.from, 1).startMs)
-    if (filter.to) q = q.where('created_at', '<', dayRange(offset, now, filter.to, filter.to, 1).endMs)
+    if (filter.to) q = q.where('created_at', '<', startOfDay(addDays(filter.to, 1), offset))
     if (cursor) {
       const started = (eb: ExpressionBuilder<Database, 'sms_log'>) => eb.fn.min<number>('created_at')
       q = q.having((eb) =>
