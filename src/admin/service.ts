@@ -147,8 +147,7 @@ export class AdminService {
     if (filter.status) q = q.where('status', '=', filter.status)
     if (filter.provider) q = q.where('provider', '=', filter.provider)
     if (filter.country) q = q.where('country', '=', filter.country.toUpperCase())
-    if (filter.from)
-      q = q.where('created_at', '>=', dayRange(offset, now, filter.from, filter.from, 1).startMs)
+    if (filter.from) q = q.where('created_at', '>=', startOfDay(filter.from, offset))
     if (filter.to) q = q.where('created_at', '<', startOfDay(addDays(filter.to, 1), offset))
     if (cursor) {
       const started = (eb: ExpressionBuilder<Database, 'sms_log'>) => eb.fn.min<number>('created_at')
