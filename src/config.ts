@@ -46,7 +46,7 @@ export const EnvSchema = Type.Object({
   }),
   TWILIO_ENABLED: bool(false, 'true or false'),
   TWILIO_ACCOUNT_SID: optionalString('AC followed by 32 hexadecimal digits'),
-  TWILIO_AUTH_TOKEN: optionalString('the Auth Token from the Twilio console'),
+  TWILIO_AUTH_TOKEN: optionalString('the Auth Token from the Twilio console (32 hexadecimal characters)'),
   TWILIO_PHONE_NUMBER: optionalString('an E.164 number such as +15017122661'),
   TWILIO_MESSAGING_SERVICE_SID: optionalString('MG followed by 32 hexadecimal digits'),
   TWILIO_API_BASE_URL: Type.String({
@@ -161,6 +161,12 @@ function crossChecks(env: Env): string[] {
         `TWILIO_ACCOUNT_SID: expected AC followed by 32 hexadecimal digits${describe('', env.TWILIO_ACCOUNT_SID)}`,
       )
     if (!env.TWILIO_AUTH_TOKEN) problems.push('TWILIO_AUTH_TOKEN: required when TWILIO_ENABLED=true')
+    // Twilio's Auth Token is 32 hexadecimal characters; anything else is a bad paste (the console's masked
+    // dots, half the token) that would only show up as 20003 Authenticate on the first SMS. Value not echoed.
+    else if (!/^[0-9a-fA-F]{32}$/.test(env.TWILIO_AUTH_TOKEN))
+      problems.push(
+        'TWILIO_AUTH_TOKEN: expected the 32 hexadecimal characters of the Auth Token from the Twilio console (value not shown)',
+      )
     if (env.TWILIO_MESSAGING_SERVICE_SID) {
       if (!/^MG[0-9a-fA-F]{32}$/.test(env.TWILIO_MESSAGING_SERVICE_SID))
         problems.push(

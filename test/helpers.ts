@@ -146,16 +146,29 @@ export interface TestApp {
   dir: string
 }
 
-/** Builds the app on a temporary SQLite database (or the backend's env) with a fake SMS gateway. */
+/**
+ * Builds the app on a temporary SQLite database (or the backend's env) with a fake SMS gateway, or with
+ * `configuredProviders` the providers its settings enable, exactly as the server would (e.g. Twilio pointed
+ * at a mock through TWILIO_API_BASE_URL).
+ */
 export async function buildTestApp(
   t: TestContext,
-  options: { env?: Record<string, string>; providers?: SmsProvider[]; dir?: string; keepDir?: boolean } = {},
+  options: {
+    env?: Record<string, string>
+    providers?: SmsProvider[]
+    configuredProviders?: boolean
+    dir?: string
+    keepDir?: boolean
+  } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'royal-taxi-'))
   const config = testConfig(options.env, dir)
   const sms = new FakeSms()
   const logs = new LogCapture()
-  const app = await buildApp(config, { smsProviders: options.providers ?? [sms], logDestination: logs })
+  const app = await buildApp(config, {
+    ...(options.configuredProviders ? {} : { smsProviders: options.providers ?? [sms] }),
+    logDestination: logs,
+  })
   t.after(async () => {
     await app.close()
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true })

@@ -34,7 +34,8 @@ const ERROR_KINDS: Record<number, SmsErrorKind> = {
 interface TwilioRestError {
   status: number
   code?: number
-  message: string
+  /** Twilio's own message; missing when the answer was not Twilio's error JSON (e.g. a proxy's HTML page). */
+  message?: string
 }
 
 function isRestError(err: unknown): err is TwilioRestError {
@@ -48,7 +49,10 @@ export function mapTwilioError(err: unknown, timeoutMs: number): SmsError {
       (err.code !== undefined ? ERROR_KINDS[err.code] : undefined) ??
       (err.status === 401 ? 'auth_failed' : err.status === 429 ? 'throttled' : 'unavailable')
     // The Python SDK printed "Unable to create record: <message>"; operators' runbooks search for that.
-    return new SmsError(kind, `Unable to create record: ${err.message}`, err.code ? String(err.code) : null, {
+    // The SDK leaves `message` undefined when the body is JSON without one (a proxy's or a mock's problem
+    // document): say which HTTP status came back rather than "undefined".
+    const message = err.message || `[HTTP ${err.status}] Failed to execute request`
+    return new SmsError(kind, `Unable to create record: ${message}`, err.code ? String(err.code) : null, {
       cause: err,
     })
   }
@@ -77,7 +81,13 @@ export class TwilioProvider implements SmsProvider {
     this.client = twilio(config.accountSid, config.authToken, {
       timeout: timeoutMs,
       keepAlive: true,
+      // A 429 is answered at once (503 to the client, the next provider tried), not retried for seconds.
       autoRetry: false,
+      // Empty, not undefined: otherwise the SDK falls back to the process's TWILIO_EDGE / TWILIO_REGION and
+      // rewrites the host of TWILIO_API_BASE_URL behind our config's back (a regional endpoint is chosen by
+      // setting TWILIO_API_BASE_URL, e.g. https://api.dublin.ie1.twilio.com).
+      edge: '',
+      region: '',
     })
     // The SDK has no base-URL option; Domain.baseUrl is what it prefixes every path with.
     this.client.api.baseUrl = config.baseUrl
