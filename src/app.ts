@@ -22,9 +22,14 @@ import { type OtpStore, RedisOtpStore, SqlOtpStore } from './otp/store.js'
 import { openRedis } from './redis.js'
 import { authRoutes } from './routes/auth.js'
 import { userRoutes } from './routes/users.js'
+import { webhookRoutes } from './routes/webhooks.js'
 import { SessionService } from './sessions/service.js'
 import { ConsoleProvider } from './sms/console.js'
+import { EskizProvider } from './sms/eskiz.js'
+import { HttpGatewayProvider } from './sms/http-gateway.js'
+import { PlaymobileProvider } from './sms/playmobile.js'
 import type { SmsProvider } from './sms/provider.js'
+import { ReceiptService } from './sms/receipts.js'
 import { SmsSender } from './sms/sender.js'
 import { TwilioProvider } from './sms/twilio.js'
 
@@ -35,6 +40,7 @@ declare module 'fastify' {
     otp: OtpService
     sessions: SessionService
     sms: SmsSender
+    receipts: ReceiptService
   }
 }
 
@@ -47,14 +53,38 @@ export interface AppOverrides {
 
 const EXPIRED_CODES_SWEEP_MS = 10 * 60 * 1000
 
-/** The providers the settings enable, in the order they are tried. */
+/** The providers the settings enable (SMS_ROUTES decides, per country, which are tried and in what order). */
 export function configuredProviders(config: Config, log: Logger): SmsProvider[] {
-  if (config.sms.twilio) {
-    const provider = new TwilioProvider(config.sms.twilio, config.sms.timeoutMs)
-    log.info('✅ Twilio SMS service initialized successfully')
-    return [provider]
+  const { timeoutMs, eskiz, playmobile, http, twilio } = config.sms
+  const providers: SmsProvider[] = []
+  if (eskiz) {
+    providers.push(new EskizProvider(eskiz, timeoutMs))
+    log.info(`✅ Eskiz SMS service initialized (sender ${eskiz.from})`)
   }
+  if (playmobile) {
+    providers.push(new PlaymobileProvider(playmobile, timeoutMs))
+    log.info(`✅ Playmobile SMS service initialized (originator ${playmobile.originator})`)
+  }
+  if (http) {
+    providers.push(new HttpGatewayProvider(http, timeoutMs))
+    log.info(`✅ HTTP SMS gateway initialized (${new URL(http.url).origin})`)
+  }
+  if (twilio) {
+    providers.push(new TwilioProvider(twilio, timeoutMs))
+    log.info('✅ Twilio SMS service initialized successfully')
+  }
+  if (providers.length > 0) {
+    const { byCountry, fallback } = config.sms.routes
+    const routes = [
+      ...Object.entries(byCountry).map(([c, names]) => `${c}=${names.join(',')}`),
+      `*=${fallback.join(',')}`,
+    ]
+    log.info(`SMS routes: ${routes.join('; ')}`)
+    return providers
+  }
+  // The Python service's line, which the runbooks know as "development mode".
   log.info('Twilio SMS service disabled (TWILIO_ENABLED=false)')
+  log.info('No SMS provider enabled: development mode, codes are logged and returned in responses')
   return [new ConsoleProvider()]
 }
 
@@ -98,12 +128,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const otpStore: OtpStore = storeClient
     ? new RedisOtpStore(storeClient.client, storeClient.keyPrefix)
     : new SqlOtpStore(db.db)
-  const sms = new SmsSender(
-    overrides.smsProviders ?? configuredProviders(config, log),
-    db.db,
-    log,
-    config.sms.timeoutMs,
-  )
+  const sms = new SmsSender(overrides.smsProviders ?? configuredProviders(config, log), db.db, log, {
+    timeoutMs: config.sms.timeoutMs,
+    routes: config.sms.routes,
+    circuit: config.sms.circuit,
+    prices: { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd },
+  })
+  const receipts = new ReceiptService(db.db, log, config.sms.uzsPerUsd)
   const otp = new OtpService(
     config,
     otpStore,
@@ -142,6 +173,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('otp', otp)
   app.decorate('sessions', sessions)
   app.decorate('sms', sms)
+  app.decorate('receipts', receipts)
 
   const sweep = setInterval(() => {
     otpStore.sweep(Date.now()).catch((err) => log.warn({ err }, 'could not remove expired codes'))
@@ -188,6 +220,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/v1/auth' })
   await app.register(userRoutes, { prefix: '/api/v1/users' })
+  await app.register(webhookRoutes, { prefix: '/api/v1/webhooks' })
   await app.register(adminRoutes, { prefix: '/api/v1/admin', service: admin, failures: adminFailures })
   await app.register(adminConsole)
   return app

@@ -55,6 +55,63 @@ export const EnvSchema = Type.Object({
     description: 'an http(s) URL',
   }),
   SMS_TIMEOUT_MS: int(5000, 100, 60000, 'milliseconds'),
+  ESKIZ_ENABLED: bool(false, 'true or false'),
+  ESKIZ_EMAIL: optionalString('the e-mail you log in to Eskiz with'),
+  ESKIZ_PASSWORD: optionalString('the Eskiz password (or API secret)'),
+  ESKIZ_FROM: Type.String({ default: '4546', minLength: 1, description: 'the sender name or number' }),
+  ESKIZ_API_BASE_URL: Type.String({
+    default: 'https://notify.eskiz.uz',
+    pattern: '^https?://[^/]+',
+    description: 'an http(s) URL',
+  }),
+  PLAYMOBILE_ENABLED: bool(false, 'true or false'),
+  PLAYMOBILE_LOGIN: optionalString('the Playmobile broker login'),
+  PLAYMOBILE_PASSWORD: optionalString('the Playmobile broker password'),
+  PLAYMOBILE_ORIGINATOR: Type.String({
+    default: '3700',
+    minLength: 1,
+    description: 'the sender name or number',
+  }),
+  PLAYMOBILE_API_BASE_URL: Type.String({
+    default: 'https://send.smsxabar.uz',
+    pattern: '^https?://[^/]+',
+    description: 'an http(s) URL',
+  }),
+  HTTP_SMS_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+', description: 'an http(s) URL' })),
+  HTTP_SMS_SECRET: Type.Optional(
+    Type.String({ minLength: 16, description: 'a shared secret of 16 characters or more' }),
+  ),
+  SMS_ROUTES: Type.Optional(
+    Type.String({
+      description: 'COUNTRY=provider,provider;…;*=provider, e.g. UZ=eskiz,playmobile,twilio;*=twilio',
+    }),
+  ),
+  SMS_CIRCUIT_FAILURES: int(3, 1, 1000, 'failures in a row that take a provider out of rotation'),
+  SMS_CIRCUIT_OPEN_SECONDS: int(30, 1, 86400, 'seconds a failing provider is skipped'),
+  SMS_PRICES: Type.Optional(
+    Type.String({
+      description:
+        'provider:COUNTRY=price[ USD|UZS];… per segment, e.g. eskiz:UZ=85;twilio:KZ=0.21 USD;http:*=70 UZS',
+    }),
+  ),
+  UZS_PER_USD: Type.Number({
+    default: 12700,
+    exclusiveMinimum: 0,
+    description: "so'm per US dollar, a positive number (for totals in dollars)",
+  }),
+  PUBLIC_BASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/?#]+(/[^?#]*)?$',
+      description: 'the public http(s) URL this service is reached at, e.g. https://auth.royaltaxi.uz',
+    }),
+  ),
+  WEBHOOK_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 24,
+      pattern: '^[A-Za-z0-9_-]+$',
+      description: 'a random URL-safe string of 24 characters or more (letters, digits, - and _)',
+    }),
+  ),
   OTP_LENGTH: int(6, 4, 10, 'digits'),
   OTP_TTL_SECONDS: Type.Integer({
     default: 300,
@@ -93,7 +150,15 @@ export const EnvSchema = Type.Object({
 export type Env = Static<typeof EnvSchema>
 
 /** Settings whose values must never be echoed, not even in a start-up error. */
-const SECRET_SETTINGS = new Set(['SECRET_KEY', 'TWILIO_AUTH_TOKEN', 'ADMIN_TOKEN'])
+const SECRET_SETTINGS = new Set([
+  'SECRET_KEY',
+  'TWILIO_AUTH_TOKEN',
+  'ESKIZ_PASSWORD',
+  'PLAYMOBILE_PASSWORD',
+  'HTTP_SMS_SECRET',
+  'WEBHOOK_TOKEN',
+  'ADMIN_TOKEN',
+])
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -187,14 +252,31 @@ function crossChecks(env: Env): string[] {
       if (!isSupportedCountry(c)) problems.push(`ALLOWED_COUNTRIES: unknown country code "${c}"`)
     }
   }
+  if (env.ESKIZ_ENABLED) {
+    if (!env.ESKIZ_EMAIL) problems.push('ESKIZ_EMAIL: required when ESKIZ_ENABLED=true')
+    if (!env.ESKIZ_PASSWORD) problems.push('ESKIZ_PASSWORD: required when ESKIZ_ENABLED=true')
+  }
+  if (env.PLAYMOBILE_ENABLED) {
+    if (!env.PLAYMOBILE_LOGIN) problems.push('PLAYMOBILE_LOGIN: required when PLAYMOBILE_ENABLED=true')
+    if (!env.PLAYMOBILE_PASSWORD) problems.push('PLAYMOBILE_PASSWORD: required when PLAYMOBILE_ENABLED=true')
+  }
+  if (env.HTTP_SMS_URL && !env.HTTP_SMS_SECRET)
+    problems.push('HTTP_SMS_SECRET: required when HTTP_SMS_URL is set (requests are signed with it)')
+  const enabled = enabledProviders(env)
+  if (env.SMS_ROUTES) problems.push(...parseRoutes(env.SMS_ROUTES, enabled).problems)
+  if (env.SMS_PRICES) problems.push(...parsePrices(env.SMS_PRICES).problems)
+  if (env.PUBLIC_BASE_URL && !env.WEBHOOK_TOKEN && (env.ESKIZ_ENABLED || env.PLAYMOBILE_ENABLED))
+    problems.push(
+      'WEBHOOK_TOKEN: required when PUBLIC_BASE_URL is set and Eskiz or Playmobile is enabled (their delivery receipts carry it in the URL)',
+    )
   if (!isTimeZone(env.ADMIN_TIMEZONE))
     problems.push(`ADMIN_TIMEZONE: unknown time zone${describe('', env.ADMIN_TIMEZONE)}`)
   if (env.APP_ENV === 'production') {
     if (!env.SECRET_KEY)
       problems.push('SECRET_KEY: required in production (a random string of 32 characters or more)')
-    if (!env.TWILIO_ENABLED)
+    if (enabled.length === 0)
       problems.push(
-        'SMS: no SMS provider is enabled; production refuses to start in development mode, where codes are shown in responses (set TWILIO_ENABLED=true)',
+        'SMS: no SMS provider is enabled; production refuses to start in development mode, where codes are shown in responses (enable one of TWILIO_ENABLED, ESKIZ_ENABLED, PLAYMOBILE_ENABLED or set HTTP_SMS_URL)',
       )
   }
   return problems
@@ -209,6 +291,109 @@ function isTimeZone(name: string): boolean {
   }
 }
 
+/** Names of the real SMS providers the settings enable, in the default order for Uzbek numbers. */
+export const SMS_PROVIDER_NAMES = ['eskiz', 'playmobile', 'http', 'twilio'] as const
+export type SmsProviderName = (typeof SMS_PROVIDER_NAMES)[number] | 'console'
+
+function enabledProviders(env: Env): SmsProviderName[] {
+  const on: Record<(typeof SMS_PROVIDER_NAMES)[number], boolean> = {
+    eskiz: env.ESKIZ_ENABLED,
+    playmobile: env.PLAYMOBILE_ENABLED,
+    http: env.HTTP_SMS_URL !== undefined,
+    twilio: env.TWILIO_ENABLED,
+  }
+  return SMS_PROVIDER_NAMES.filter((n) => on[n])
+}
+
+export interface SmsRoutes {
+  /** Ordered provider names per ISO country code (upper case). */
+  byCountry: Record<string, string[]>
+  /** For countries without their own entry (`*`). */
+  fallback: string[]
+}
+
+/**
+ * Default routes: Uzbek numbers local gateways first (cheaper, and they reach every Uzbek operator), Twilio
+ * last; other countries Twilio first, then the generic HTTP gateway, then the local ones.
+ */
+function defaultRoutes(enabled: SmsProviderName[]): SmsRoutes {
+  if (enabled.length === 0) return { byCountry: {}, fallback: ['console'] }
+  const abroad = (['twilio', 'http', 'eskiz', 'playmobile'] as const).filter((n) => enabled.includes(n))
+  return { byCountry: { UZ: [...enabled] }, fallback: abroad }
+}
+
+/** Parses `UZ=eskiz,playmobile,twilio;*=twilio`; every provider named must be enabled. */
+export function parseRoutes(
+  raw: string,
+  enabled: readonly string[],
+): { routes: SmsRoutes; problems: string[] } {
+  const problems: string[] = []
+  const routes: SmsRoutes = { byCountry: {}, fallback: [] }
+  let hasFallback = false
+  for (const entry of raw.split(';').map((e) => e.trim())) {
+    if (!entry) continue
+    const m = /^(\*|[A-Za-z]{2})\s*=\s*(.+)$/.exec(entry)
+    if (!m) {
+      problems.push(`SMS_ROUTES: expected COUNTRY=provider,provider (got ${JSON.stringify(entry)})`)
+      continue
+    }
+    const country = (m[1] as string).toUpperCase()
+    if (country !== '*' && !isSupportedCountry(country))
+      problems.push(`SMS_ROUTES: unknown country code "${country}"`)
+    const names = (m[2] as string).split(',').map((n) => n.trim().toLowerCase())
+    for (const name of names) {
+      if (!(SMS_PROVIDER_NAMES as readonly string[]).includes(name))
+        problems.push(`SMS_ROUTES: unknown provider "${name}" (expected ${SMS_PROVIDER_NAMES.join(', ')})`)
+      else if (!enabled.includes(name))
+        problems.push(`SMS_ROUTES: provider "${name}" is named for ${country} but not enabled`)
+    }
+    if (new Set(names).size !== names.length)
+      problems.push(`SMS_ROUTES: a provider is named twice for ${country}`)
+    if (country === '*') {
+      routes.fallback = names
+      hasFallback = true
+    } else routes.byCountry[country] = names
+  }
+  if (!hasFallback) routes.fallback = defaultRoutes(enabled as SmsProviderName[]).fallback
+  return { routes, problems }
+}
+
+export interface PriceOverride {
+  provider: string
+  /** ISO code or `*` for every country without its own price. */
+  country: string
+  amount: number
+  /** null: the provider's own currency. */
+  currency: 'USD' | 'UZS' | null
+}
+
+/** Parses `eskiz:UZ=85;twilio:KZ=0.21 USD;http:*=70 UZS`. */
+export function parsePrices(raw: string): { prices: PriceOverride[]; problems: string[] } {
+  const problems: string[] = []
+  const prices: PriceOverride[] = []
+  for (const entry of raw.split(';').map((e) => e.trim())) {
+    if (!entry) continue
+    const m = /^([a-z]+):(\*|[A-Za-z]{2})\s*=\s*(\d+(?:\.\d+)?)\s*(USD|UZS)?$/i.exec(entry)
+    if (!m) {
+      problems.push(`SMS_PRICES: expected provider:COUNTRY=price[ USD|UZS] (got ${JSON.stringify(entry)})`)
+      continue
+    }
+    const provider = (m[1] as string).toLowerCase()
+    if (!(SMS_PROVIDER_NAMES as readonly string[]).includes(provider))
+      problems.push(`SMS_PRICES: unknown provider "${provider}" (expected ${SMS_PROVIDER_NAMES.join(', ')})`)
+    const country = (m[2] as string).toUpperCase()
+    if (country !== '*' && !isSupportedCountry(country))
+      problems.push(`SMS_PRICES: unknown country code "${country}"`)
+    prices.push({
+      provider,
+      country,
+      amount: Number(m[3]),
+      currency: m[4] ? (m[4].toUpperCase() as 'USD' | 'UZS') : null,
+    })
+  }
+  return { prices, problems }
+}
+
 function toConfig(env: Env) {
   const sqlitePath = env.DATABASE_URL.startsWith('sqlite:') ? env.DATABASE_URL.slice('sqlite:'.length) : null
   const twilio = env.TWILIO_ENABLED
@@ -218,8 +403,38 @@ function toConfig(env: Env) {
         phoneNumber: env.TWILIO_PHONE_NUMBER ?? null,
         messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID ?? null,
         baseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
+        statusCallback: env.PUBLIC_BASE_URL
+          ? `${env.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/v1/webhooks/twilio/status`
+          : null,
       }
     : null
+  const publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null
+  const webhookToken = env.WEBHOOK_TOKEN ?? null
+  const eskizCallback =
+    publicBaseUrl && webhookToken
+      ? `${publicBaseUrl}/api/v1/webhooks/eskiz/status?token=${webhookToken}`
+      : null
+  const eskiz = env.ESKIZ_ENABLED
+    ? {
+        email: env.ESKIZ_EMAIL as string,
+        password: env.ESKIZ_PASSWORD as string,
+        from: env.ESKIZ_FROM,
+        baseUrl: env.ESKIZ_API_BASE_URL.replace(/\/+$/, ''),
+        callbackUrl: eskizCallback,
+      }
+    : null
+  const playmobile = env.PLAYMOBILE_ENABLED
+    ? {
+        login: env.PLAYMOBILE_LOGIN as string,
+        password: env.PLAYMOBILE_PASSWORD as string,
+        originator: env.PLAYMOBILE_ORIGINATOR,
+        baseUrl: env.PLAYMOBILE_API_BASE_URL.replace(/\/+$/, ''),
+      }
+    : null
+  const httpGateway = env.HTTP_SMS_URL
+    ? { url: env.HTTP_SMS_URL, secret: env.HTTP_SMS_SECRET as string }
+    : null
+  const enabled = enabledProviders(env)
   return {
     env: env.APP_ENV,
     http: { port: env.PORT, host: env.HOST, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
@@ -231,7 +446,20 @@ function toConfig(env: Env) {
     secretKey: env.SECRET_KEY ?? randomBytes(32).toString('base64url'),
     secretKeyGenerated: env.SECRET_KEY === undefined,
     log: { level: env.LOG_LEVEL, file: env.LOG_FILE === '-' ? null : env.LOG_FILE },
-    sms: { timeoutMs: env.SMS_TIMEOUT_MS, twilio },
+    sms: {
+      timeoutMs: env.SMS_TIMEOUT_MS,
+      twilio,
+      eskiz,
+      playmobile,
+      http: httpGateway,
+      /** Real providers enabled, in the default Uzbek order; empty in development mode. */
+      enabled,
+      routes: env.SMS_ROUTES ? parseRoutes(env.SMS_ROUTES, enabled).routes : defaultRoutes(enabled),
+      circuit: { failures: env.SMS_CIRCUIT_FAILURES, openMs: env.SMS_CIRCUIT_OPEN_SECONDS * 1000 },
+      prices: env.SMS_PRICES ? parsePrices(env.SMS_PRICES).prices : [],
+      uzsPerUsd: env.UZS_PER_USD,
+    },
+    webhooks: { publicBaseUrl, token: webhookToken },
     otp: {
       length: env.OTP_LENGTH,
       ttlSeconds: env.OTP_TTL_SECONDS,
@@ -247,7 +475,7 @@ function toConfig(env: Env) {
     /** The admin console and its API; null when ADMIN_TOKEN is unset (both answer 404 ADMIN_DISABLED). */
     admin: env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN, timeZone: env.ADMIN_TIMEZONE } : null,
     /** Development mode: no SMS provider is enabled, so codes go to the log and the response instead. */
-    devMode: twilio === null,
+    devMode: enabled.length === 0,
   }
 }
 

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { FastifyRequest } from 'fastify'
 import pino, { type DestinationStream, type Logger } from 'pino'
 import type { Config } from './config.js'
 
@@ -20,9 +21,27 @@ const REDACT = [
   '*.otp_code',
 ]
 
+/** Query parameters that carry secrets (the webhook token in Eskiz/Playmobile receipt URLs). */
+const SECRET_QUERY = /([?&]token=)[^&#]*/gi
+
+/** Fastify's request serializer, with secrets in the query string masked. */
+function serializeRequest(req: FastifyRequest) {
+  return {
+    method: req.method,
+    url: req.url.replace(SECRET_QUERY, '$1[redacted]'),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket ? req.socket.remotePort : undefined,
+  }
+}
+
 /** pino to stdout and to LOG_FILE (both, as the Python service did), or to `destination` in tests. */
 export function createLogger(config: Config['log'], destination?: DestinationStream): Logger {
-  const options = { level: config.level, redact: { paths: REDACT, censor: '[redacted]' } }
+  const options = {
+    level: config.level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: { req: serializeRequest },
+  }
   if (destination) return pino(options, destination)
   const streams: pino.StreamEntry[] = [
     { stream: pino.destination({ dest: 1, sync: false }), level: config.level as pino.Level },

@@ -2,17 +2,10 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { ConfigError, EnvSchema, loadConfig } from '../src/config.js'
+import { EnvSchema, loadConfig } from '../src/config.js'
+import { configProblems } from './helpers.js'
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems
-    throw err
-  }
-  return []
-}
+const problems = configProblems
 
 test('defaults: port 8080, SQLite, development mode with a generated secret', () => {
   const c = loadConfig({})

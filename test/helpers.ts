@@ -7,7 +7,7 @@ import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
-import { type Config, loadConfig } from '../src/config.js'
+import { type Config, ConfigError, loadConfig } from '../src/config.js'
 import {
   type SendResult,
   SmsError,
@@ -192,4 +192,15 @@ export async function signIn(t: TestApp, phone = '+998901234567') {
   const res = await post(t.app, '/api/v1/auth/verify-otp', { phone, code: t.sms.codeFor(phone) })
   if (res.statusCode !== 200) throw new Error(`verify-otp: ${res.statusCode} ${res.body}`)
   return res.json()
+}
+
+/** The problems loadConfig reports for `env` (empty when it is valid). */
+export function configProblems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+  return []
 }

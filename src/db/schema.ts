@@ -49,8 +49,35 @@ export interface SmsLogTable {
   status: SmsStatus
   error_code: string | null
   error_message: string | null
+  /** Parts the text is billed as, and how it is encoded (GSM-7 or UCS-2). */
+  segments: number | null
+  encoding: string | null
+  /** What the attempt cost in `currency` (USD or UZS), and in dollars; null when no price is known. */
+  cost: number | null
+  currency: string | null
+  cost_usd: number | null
+  /** 'estimate' (price table) or 'provider' (the gateway reported it). */
+  price_source: 'estimate' | 'provider' | null
+  /** How long the gateway took to answer this attempt. */
+  duration_ms: number | null
   created_at: number
   updated_at: number
+  /** When the gateway accepted it, a receipt said delivered, or it failed (refused at send, or a receipt). */
+  sent_at: number | null
+  delivered_at: number | null
+  failed_at: number | null
+}
+
+export interface SmsReceiptsTable {
+  id: Generated<number>
+  sms_log_id: string
+  provider: string
+  /** The status as the gateway wrote it (DELIVRD, delivered, Delivered…). */
+  raw_status: string
+  /** Mapped onto queued, sent, delivered, undelivered, failed. */
+  status: SmsStatus
+  error_code: string | null
+  received_at: number
 }
 
 export type OtpEventKind = 'sent' | 'verified'
@@ -71,9 +98,11 @@ export interface Database {
   refresh_tokens: RefreshTokensTable
   otp_codes: OtpCodesTable
   sms_log: SmsLogTable
+  sms_receipts: SmsReceiptsTable
   otp_events: OtpEventsTable
 }
 
 export type User = Selectable<UsersTable>
 export type NewSmsLog = Insertable<SmsLogTable>
 export type SmsLog = Selectable<SmsLogTable>
+export type SmsReceipt = Selectable<SmsReceiptsTable>

@@ -36,6 +36,7 @@ export const en: Messages = {
     ADMIN_TOKEN_INVALID: () => 'Wrong admin token.',
     SERVICE_UNAVAILABLE: () => 'The service is temporarily unavailable. Please try again later.',
     NOT_READY: () => 'The service is not ready yet.',
+    WEBHOOK_FORBIDDEN: () => 'The callback could not be authenticated.',
     INTERNAL_ERROR: () => 'Internal error.',
   },
 }

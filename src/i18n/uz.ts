@@ -35,6 +35,7 @@ export const uz = {
     ADMIN_TOKEN_INVALID: () => "Administrator tokeni noto'g'ri.",
     SERVICE_UNAVAILABLE: () => "Xizmat vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
     NOT_READY: () => 'Xizmat hali tayyor emas.',
+    WEBHOOK_FORBIDDEN: () => "Qayta chaqiruvning haqiqiyligini tasdiqlab bo'lmadi.",
     INTERNAL_ERROR: () => 'Ichki xatolik yuz berdi.',
   } satisfies Record<ErrorCode, (p: P) => string>,
 }

@@ -16,6 +16,8 @@ export interface SendResult {
   /** The gateway's id for the message, when it gives one. */
   providerMessageId: string | null
   status: 'queued' | 'sent'
+  /** What the gateway says the message cost, when its answer reports it; replaces our estimate. */
+  price?: { amount: number; currency: string } | null
 }
 
 export type SmsErrorKind =

@@ -1,90 +1,180 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
+import type { SmsRoutes } from '../config.js'
 import type { Db } from '../db/index.js'
-import type { SmsStatus } from '../db/schema.js'
 import type { Phone } from '../phone/index.js'
+import { CircuitBreakers, type CircuitSettings } from './circuit.js'
+import { type Cost, countSegments, estimateCost, type PriceSettings, reportedCost } from './pricing.js'
 import { type SendResult, SmsError, type SmsProvider } from './provider.js'
 
 export interface Delivery {
   provider: string
   providerMessageId: string | null
   logId: string
+  /** Attempts made, including the one that succeeded. */
+  attempts: number
+}
+
+export interface SenderOptions {
+  timeoutMs: number
+  /** Ordered provider names per country; null: every provider, in the given order, for every country. */
+  routes: SmsRoutes | null
+  circuit: CircuitSettings
+  prices: PriceSettings
+  now?: () => number
 }
 
 /**
- * Sends a text through the providers in order, recording every attempt in the SMS log. A retryable failure
- * moves on to the next provider; a permanent one (the number or the text is refused) stops at once, since
- * another gateway would refuse it too.
+ * Routes a text to the providers SMS_ROUTES names for the number's country, in order, recording every
+ * attempt in the SMS log (one row each, sharing a request id). A retryable failure or a timeout moves on to
+ * the next provider; a permanent one (the number or the text is refused) stops at once, since another gateway
+ * would refuse it too. A provider that keeps failing is skipped for a while (circuit breaker).
  */
 export class SmsSender {
+  private readonly byName: Map<string, SmsProvider>
+  readonly circuits: CircuitBreakers
+  private readonly now: () => number
+
   constructor(
     private readonly providers: readonly SmsProvider[],
     private readonly db: Db,
     private readonly log: Logger,
-    private readonly timeoutMs: number,
-  ) {}
+    private readonly options: SenderOptions,
+  ) {
+    this.byName = new Map(providers.map((p) => [p.name, p]))
+    this.now = options.now ?? Date.now
+    this.circuits = new CircuitBreakers(options.circuit, log, this.now)
+  }
 
   get providerNames(): string[] {
     return this.providers.map((p) => p.name)
   }
 
+  /** The providers to try for a country, in order, before the circuit breakers are asked. */
+  route(country: string): SmsProvider[] {
+    const routes = this.options.routes
+    const names = routes ? (routes.byCountry[country] ?? routes.fallback) : this.providerNames
+    const chosen = names.map((n) => this.byName.get(n)).filter((p): p is SmsProvider => p !== undefined)
+    // Providers substituted in tests (or a route naming none of them) fall back to every provider.
+    return chosen.length > 0 ? chosen : [...this.providers]
+  }
+
   async send(phone: Phone, text: string): Promise<Delivery> {
-    const requestId = randomUUID()
+    const request = { id: randomUUID(), phone, text, attempts: 0 }
+    const route = this.route(phone.country)
     let lastError: SmsError = new SmsError('unavailable', 'No SMS provider is configured')
-    for (const [index, provider] of this.providers.entries()) {
-      const logId = randomUUID()
-      const now = Date.now()
-      // Written before the gateway is called: a receipt may arrive before send() returns, and a crash
-      // mid-send must still leave a trace of a message we may be billed for.
-      await this.db
-        .insertInto('sms_log')
-        .values({
-          id: logId,
-          request_id: requestId,
-          attempt: index + 1,
-          phone: phone.e164,
-          country: phone.country,
-          operator: phone.operator,
-          provider: provider.name,
-          status: 'pending',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute()
-      try {
-        const result = await this.attempt(provider, { to: phone.e164, text, messageId: logId })
-        await this.record(logId, result.status, { provider_message_id: result.providerMessageId })
-        this.logSuccess(provider.name, phone.e164, result)
-        return { provider: provider.name, providerMessageId: result.providerMessageId, logId }
-      } catch (err) {
-        lastError =
-          err instanceof SmsError ? err : new SmsError('unavailable', String(err), null, { cause: err })
-        await this.record(logId, 'failed', { error_code: lastError.kind, error_message: lastError.message })
-        this.logFailure(provider.name, phone.e164, lastError)
-        if (!lastError.retryable) break
+    // The breaker is asked only when a provider's turn comes, so a half-open provider's trial slot is
+    // claimed only by a message that really goes to it.
+    for (const provider of route) {
+      if (!this.circuits.tryAcquire(provider.name)) {
+        this.log.debug({ provider: provider.name }, 'SMS provider skipped: its circuit is open')
+        continue
+      }
+      const outcome = await this.attempt(provider, request)
+      if (!(outcome instanceof SmsError)) return outcome
+      lastError = outcome
+      if (!outcome.retryable) throw outcome
+    }
+    if (request.attempts === 0) {
+      // Every provider is out of rotation: trying them beats refusing a code without trying.
+      this.log.warn(
+        { route: route.map((p) => p.name) },
+        `every SMS provider for ${phone.country} is failing; trying them anyway`,
+      )
+      for (const provider of route) {
+        const outcome = await this.attempt(provider, request)
+        if (!(outcome instanceof SmsError)) return outcome
+        lastError = outcome
+        if (!outcome.retryable) break
       }
     }
     throw lastError
   }
 
+  /** One attempt through one provider, logged as its own SMS-log row. */
   private async attempt(
     provider: SmsProvider,
-    message: Parameters<SmsProvider['send']>[0],
-  ): Promise<SendResult> {
-    const signal = AbortSignal.timeout(this.timeoutMs)
-    return await provider.send(message, signal)
-  }
-
-  private async record(
-    id: string,
-    status: SmsStatus,
-    fields: { provider_message_id?: string | null; error_code?: string; error_message?: string },
-  ): Promise<void> {
+    request: { id: string; phone: Phone; text: string; attempts: number },
+  ): Promise<Delivery | SmsError> {
+    const { phone, text } = request
+    request.attempts += 1
+    const attempt = request.attempts
+    const logId = randomUUID()
+    const now = this.now()
+    const segments = countSegments(text)
+    const estimate = estimateCost(this.options.prices, provider.name, phone.country, segments.segments)
+    // Written before the gateway is called: a receipt may arrive before send() returns, and a crash
+    // mid-send must still leave a trace of a message we may be billed for.
     await this.db
-      .updateTable('sms_log')
-      .set({ status, ...fields, updated_at: Date.now() })
-      .where('id', '=', id)
+      .insertInto('sms_log')
+      .values({
+        id: logId,
+        request_id: request.id,
+        attempt,
+        phone: phone.e164,
+        country: phone.country,
+        operator: phone.operator,
+        provider: provider.name,
+        status: 'pending',
+        segments: segments.segments,
+        encoding: segments.encoding,
+        ...costColumns(estimate, 'estimate'),
+        created_at: now,
+        updated_at: now,
+      })
       .execute()
+    try {
+      const signal = AbortSignal.timeout(this.options.timeoutMs)
+      const result = await provider.send({ to: phone.e164, text, messageId: logId }, signal)
+      const done = this.now()
+      const reported = reportedCost(result.price, this.options.prices.uzsPerUsd)
+      await this.db
+        .updateTable('sms_log')
+        .set({
+          status: result.status,
+          provider_message_id: result.providerMessageId,
+          sent_at: done,
+          duration_ms: done - now,
+          updated_at: done,
+          ...(reported ? costColumns(reported, 'provider') : {}),
+        })
+        .where('id', '=', logId)
+        // A receipt may already have moved the row on.
+        .where('status', '=', 'pending')
+        .execute()
+      this.circuits.succeeded(provider.name)
+      this.logSuccess(provider.name, phone.e164, result)
+      return {
+        provider: provider.name,
+        providerMessageId: result.providerMessageId,
+        logId,
+        attempts: attempt,
+      }
+    } catch (err) {
+      const error =
+        err instanceof SmsError ? err : new SmsError('unavailable', String(err), null, { cause: err })
+      const done = this.now()
+      // A refused message is not billed; after a timeout nobody knows, so the estimate stays.
+      const billed = error.providerCode === 'TIMEOUT'
+      await this.db
+        .updateTable('sms_log')
+        .set({
+          status: 'failed',
+          error_code: error.kind,
+          error_message: error.message,
+          failed_at: done,
+          duration_ms: done - now,
+          updated_at: done,
+          ...(billed ? {} : { cost: 0, cost_usd: 0 }),
+        })
+        .where('id', '=', logId)
+        .execute()
+      this.logFailure(provider.name, phone.e164, error)
+      // A refused number or text says nothing bad about the gateway: it answered.
+      if (error.retryable) this.circuits.failed(provider.name, error.message)
+      else this.circuits.succeeded(provider.name)
+      return error
+    }
   }
 
   private logSuccess(provider: string, to: string, result: SendResult): void {
@@ -109,4 +199,10 @@ export class SmsSender {
   async close(): Promise<void> {
     await Promise.all(this.providers.map((p) => p.close?.()))
   }
+}
+
+export function costColumns(cost: Cost | null, source: 'estimate' | 'provider') {
+  return cost
+    ? { cost: cost.amount, currency: cost.currency, cost_usd: cost.usd, price_source: source }
+    : { cost: null, currency: null, cost_usd: null, price_source: null }
 }

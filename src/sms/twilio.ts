@@ -98,15 +98,32 @@ export class TwilioProvider implements SmsProvider {
       ? { messagingServiceSid: this.config.messagingServiceSid }
       : { from: this.config.phoneNumber as string }
     try {
+      const callback = this.config.statusCallback ? { statusCallback: this.config.statusCallback } : {}
       const created = await abortable(
-        this.client.messages.create({ to: message.to, body: message.text, ...sender }),
+        this.client.messages.create({ to: message.to, body: message.text, ...sender, ...callback }),
         signal,
       )
-      return { providerMessageId: created.sid, status: created.status === 'sent' ? 'sent' : 'queued' }
+      // Twilio rarely knows the price yet when it answers; the status callback may carry it later.
+      const price = twilioPrice(created.price, created.priceUnit)
+      return {
+        providerMessageId: created.sid,
+        status: created.status === 'sent' ? 'sent' : 'queued',
+        ...(price ? { price } : {}),
+      }
     } catch (err) {
       throw mapTwilioError(err, this.timeoutMs)
     }
   }
+}
+
+/** Twilio reports prices as negative strings ("-0.05300": a charge); null until the carrier has billed it. */
+export function twilioPrice(
+  price: string | null | undefined,
+  unit: string | null | undefined,
+): { amount: number; currency: string } | null {
+  if (price === null || price === undefined || price === '') return null
+  const amount = Math.abs(Number(price))
+  return Number.isFinite(amount) ? { amount, currency: (unit || 'USD').toUpperCase() } : null
 }
 
 /** Rejects with an AbortError when the signal fires, whatever the wrapped promise is still doing. */

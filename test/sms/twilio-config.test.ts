@@ -125,6 +125,7 @@ test('the sender: an E.164 number, or a Messaging Service SID instead', () => {
     phoneNumber: null,
     messagingServiceSid: MESSAGING_SERVICE_SID,
     baseUrl: 'https://api.twilio.com',
+    statusCallback: null,
   })
   assert.equal(service.devMode, false)
 })
@@ -153,7 +154,7 @@ test('TWILIO_ENABLED=false ignores half-filled Twilio settings: development mode
 test('production: refused without an SMS provider; starts with Twilio configured', () => {
   const err = configError({ APP_ENV: 'production', SECRET_KEY })
   assert.deepEqual(err.problems, [
-    'SMS: no SMS provider is enabled; production refuses to start in development mode, where codes are shown in responses (set TWILIO_ENABLED=true)',
+    'SMS: no SMS provider is enabled; production refuses to start in development mode, where codes are shown in responses (enable one of TWILIO_ENABLED, ESKIZ_ENABLED, PLAYMOBILE_ENABLED or set HTTP_SMS_URL)',
   ])
   assert.deepEqual(keys(configError({ APP_ENV: 'production', SECRET_KEY, TWILIO_ENABLED: 'false' })), ['SMS'])
 

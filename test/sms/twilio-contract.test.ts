@@ -38,7 +38,10 @@ test('Twilio provider against the Prism mock of twilio_api_v2010.json', {
     async (t) => {
       const proxy = await recordingProxy(t, prism)
       const ta = await buildTestApp(t, { env: twilioEnv(proxy.url), configuredProviders: true })
-      assert.deepEqual(ta.logs.messages(), ['✅ Twilio SMS service initialized successfully'])
+      assert.deepEqual(ta.logs.messages(), [
+        '✅ Twilio SMS service initialized successfully',
+        'SMS routes: UZ=twilio; *=twilio',
+      ])
 
       const res = await post(ta.app, '/api/v1/auth/send-otp', { phone: PHONE })
       assert.equal(res.statusCode, 200, res.body)

@@ -1,13 +1,9 @@
-// Stand-ins for Twilio's REST API: a recording HTTP server (answering itself or passing requests on to a
-// Prism mock) and the Prism process. Nothing here talks to the real Twilio.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { type TwilioConfig, TwilioProvider } from '../../src/sms/twilio.js'
+import { prismSkipReasonFor, SHARED, startPrismOn } from '../prism.js'
 
 export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef'
 export const AUTH_TOKEN = '5f4dcc3b5aa765d61d8327deb882cf99'
@@ -15,10 +11,7 @@ export const FROM = '+15005550006'
 export const MESSAGING_SERVICE_SID = 'MG0123456789abcdef0123456789abcdef'
 export const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-/** The shared contract files sit beside the repository (../shared), as in CI. */
-export const TWILIO_SPEC = join(ROOT, '..', 'shared', 'twilio', 'twilio_api_v2010.json')
-const PRISM = join(ROOT, 'node_modules', '.bin', 'prism')
+export const TWILIO_SPEC = join(SHARED, 'twilio', 'twilio_api_v2010.json')
 
 /** Settings that enable Twilio against `baseUrl`, so the app builds its provider as the server would. */
 export function twilioEnv(baseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -44,6 +37,7 @@ export function twilioProvider(
     phoneNumber: FROM,
     messagingServiceSid: null,
     baseUrl,
+    statusCallback: null,
     ...overrides,
   }
   return new TwilioProvider(config, timeoutMs)
@@ -188,53 +182,7 @@ export async function recordingProxy(
   return Object.assign(proxy, { answers })
 }
 
-export function prismSkipReason(): string | false {
-  if (!existsSync(TWILIO_SPEC)) return `the Twilio contract ${TWILIO_SPEC} is absent`
-  if (!existsSync(PRISM)) return 'Prism (@stoplight/prism-cli) is not installed'
-  return false
-}
+export const prismSkipReason = (): string | false => prismSkipReasonFor(TWILIO_SPEC, 'Twilio')
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-/**
- * Starts `prism mock --errors` on the Twilio spec and resolves once it answers HTTP; stops it after `t`.
- * Prism answers a request that breaks the contract with 422 (401 without Basic auth); `--errors` makes
- * violations in its own answers errors too, so nothing invalid passes silently.
- */
-export async function startPrism(t: TestContext): Promise<string> {
-  const port = await freePort()
-  const child: ChildProcess = spawn(
-    PRISM,
-    ['mock', '--errors', '-h', '127.0.0.1', '-p', String(port), TWILIO_SPEC],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  child.stdout?.on('data', (d) => {
-    output += d
-  })
-  child.stderr?.on('data', (d) => {
-    output += d
-  })
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGTERM')
-  })
-  const url = `http://127.0.0.1:${port}`
-  // Loading the 1.9 MB spec takes ~4 s on an idle machine and half a minute on a loaded CI box.
-  const deadline = Date.now() + 120_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Prism exited with ${child.exitCode}:\n${output}`)
-    try {
-      await fetch(`${url}/`)
-      return url
-    } catch {
-      await new Promise((r) => setTimeout(r, 200))
-    }
-  }
-  throw new Error(`Prism did not listen on ${url} within 120 s:\n${output}`)
-}
+/** Prism on the Twilio spec (its 1.9 MB take the longest to load). */
+export const startPrism = (t: TestContext): Promise<string> => startPrismOn(t, TWILIO_SPEC)

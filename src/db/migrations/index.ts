@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import { initial } from './001_initial.js'
+import { smsDelivery } from './002_sms_delivery.js'
 import { otpEvents } from './004_otp_events.js'
 
 export interface MigrationContext {
@@ -10,6 +11,7 @@ export interface MigrationContext {
 // (not read from a folder) so the compiled build and the tests run the very same list.
 const MIGRATIONS = {
   '001_initial': initial,
+  '002_sms_delivery': smsDelivery,
   '004_otp_events': otpEvents,
 } satisfies Record<string, (ctx: MigrationContext) => Migration>
 

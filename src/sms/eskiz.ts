@@ -1,0 +1,161 @@
+import type { Config } from '../config.js'
+import { parsePhone } from '../phone/index.js'
+import { excerpt, type GatewayResponse, gatewayFetch, kindForStatus } from './fetch.js'
+import { countSegments } from './pricing.js'
+import {
+  type SendResult,
+  SmsError,
+  type SmsErrorKind,
+  type SmsMessage,
+  type SmsProvider,
+} from './provider.js'
+
+export type EskizConfig = NonNullable<Config['sms']['eskiz']>
+
+// Eskiz (https://notify.eskiz.uz, contract: ../shared/eskiz/openapi.yaml). A bearer token from
+// POST /api/auth/login lives 30 days; PATCH /api/auth/refresh renews it.
+const TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000
+/** Renew a day before the token runs out, so no send ever meets an expired one. */
+const REFRESH_MARGIN_MS = 24 * 3600 * 1000
+
+interface Token {
+  value: string
+  expiresAt: number
+}
+
+// Eskiz answers refusals with a human message (Russian, Uzbek or English) rather than stable codes; these
+// words decide the kind. Moderation and test-account refusals are permanent: another try with the same text is
+// refused again, so failover would only repeat the refusal.
+const QUOTA_WORDS = /balans|balance|средств|баланс|limit|лимит/i
+const RECIPIENT_WORDS = /mobile_phone|phone|номер|raqam|blacklist|черн/i
+const CONTENT_WORDS = /moderat|модерац|shablon|шаблон|template|тест|test|text|текст|matn|spam|спам/i
+
+function eskizMessage(body: unknown, text: string): string {
+  const message = (body as { message?: unknown } | null)?.message
+  if (typeof message === 'string' && message) return message
+  if (message && typeof message === 'object') return JSON.stringify(message)
+  return excerpt(text) || 'no message'
+}
+
+/** Maps an Eskiz refusal onto the taxonomy, keeping Eskiz's own message. */
+export function mapEskizError(res: GatewayResponse): SmsError {
+  const message = eskizMessage(res.json, res.text)
+  let kind: SmsErrorKind = kindForStatus(res.status)
+  // Eskiz sometimes answers a refusal with 200 and "status": "error".
+  if (
+    (res.status === 200 || res.status >= 400) &&
+    res.status < 500 &&
+    ![401, 403, 429].includes(res.status)
+  ) {
+    if (QUOTA_WORDS.test(message)) kind = 'quota_exhausted'
+    else if (RECIPIENT_WORDS.test(message)) kind = 'invalid_recipient'
+    else if (CONTENT_WORDS.test(message)) kind = 'rejected_content'
+  }
+  return new SmsError(kind, message, String(res.status))
+}
+
+export class EskizProvider implements SmsProvider {
+  readonly name = 'eskiz'
+  private token: Token | null = null
+  /** One login or refresh at a time: concurrent sends wait for the same one. */
+  private renewing: Promise<Token> | null = null
+
+  constructor(
+    private readonly config: EskizConfig,
+    private readonly timeoutMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async send(message: SmsMessage, signal: AbortSignal): Promise<SendResult> {
+    let token = await this.currentToken(signal)
+    let res = await this.post(message, token, signal)
+    if (res.status === 401) {
+      // The token was revoked or expired early: log in afresh and retry once.
+      if (this.token === token) this.token = null
+      token = await this.currentToken(signal, token)
+      res = await this.post(message, token, signal)
+    }
+    const body = res.json as { id?: unknown; status?: unknown; total_price?: unknown } | null
+    if (res.status < 200 || res.status >= 300 || body?.status === 'error') throw mapEskizError(res)
+    const price = Number(body?.total_price)
+    return {
+      providerMessageId: body?.id !== undefined && body.id !== null ? String(body.id) : null,
+      status: 'queued',
+      price:
+        body?.total_price !== undefined && Number.isFinite(price) ? { amount: price, currency: 'UZS' } : null,
+    }
+  }
+
+  private async post(message: SmsMessage, token: Token, signal: AbortSignal): Promise<GatewayResponse> {
+    const form = new FormData()
+    const digits = message.to.replace(/\D/g, '')
+    form.set('mobile_phone', digits)
+    form.set('message', message.text)
+    form.set('from', this.config.from)
+    form.set('user_sms_id', message.messageId)
+    if (this.config.callbackUrl) form.set('callback_url', this.config.callbackUrl)
+    let path = '/api/message/sms/send'
+    if (!digits.startsWith('998')) {
+      // Numbers abroad go through send-global, which wants the country and whether the text is Cyrillic.
+      path = '/api/message/sms/send-global'
+      form.set('country_code', parsePhone(message.to)?.country ?? '')
+      if (countSegments(message.text).encoding === 'UCS-2') form.set('unicode', '1')
+    }
+    return await gatewayFetch(
+      'eskiz',
+      `${this.config.baseUrl}${path}`,
+      { method: 'POST', body: form, headers: { authorization: `Bearer ${token.value}` } },
+      signal,
+      this.timeoutMs,
+    )
+  }
+
+  /** The cached token, renewed first when it is near expiry; `stale` is a token the gateway just refused. */
+  private async currentToken(signal: AbortSignal, stale?: Token): Promise<Token> {
+    const token = this.token
+    if (token && token !== stale && token.expiresAt - REFRESH_MARGIN_MS > this.now()) return token
+    this.renewing ??= this.renew(token && token !== stale ? token : null, signal).finally(() => {
+      this.renewing = null
+    })
+    return await this.renewing
+  }
+
+  private async renew(previous: Token | null, signal: AbortSignal): Promise<Token> {
+    if (previous) {
+      const res = await gatewayFetch(
+        'eskiz',
+        `${this.config.baseUrl}/api/auth/refresh`,
+        { method: 'PATCH', headers: { authorization: `Bearer ${previous.value}` } },
+        signal,
+        this.timeoutMs,
+      )
+      const value = (res.json as { data?: { token?: unknown } } | null)?.data?.token
+      if (res.status === 200 && typeof value === 'string' && value) return this.keep(value)
+      // A refused refresh (the token already expired): fall through to a fresh login.
+    }
+    const form = new FormData()
+    form.set('email', this.config.email)
+    form.set('password', this.config.password)
+    const res = await gatewayFetch(
+      'eskiz',
+      `${this.config.baseUrl}/api/auth/login`,
+      { method: 'POST', body: form },
+      signal,
+      this.timeoutMs,
+    )
+    const value = (res.json as { data?: { token?: unknown } } | null)?.data?.token
+    if (res.status === 200 && typeof value === 'string' && value) return this.keep(value)
+    if (res.status === 401 || res.status === 403 || res.status === 400 || res.status === 422)
+      throw new SmsError(
+        'auth_failed',
+        `Login failed: ${eskizMessage(res.json, res.text)}`,
+        String(res.status),
+      )
+    throw mapEskizError(res)
+  }
+
+  private keep(value: string): Token {
+    this.token = { value, expiresAt: this.now() + TOKEN_LIFETIME_MS }
+    return this.token
+  }
+}

@@ -1,0 +1,96 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { prismSkipReasonFor, SHARED } from '../prism.js'
+
+export const ESKIZ_SPEC = join(SHARED, 'eskiz', 'openapi.yaml')
+export const eskizSkipReason = (): string | false => prismSkipReasonFor(ESKIZ_SPEC, 'Eskiz')
+
+export interface Received {
+  method: string
+  /** Path and query. */
+  url: string
+  headers: IncomingMessage['headers']
+  body: string
+  /** The body parsed as JSON, or null. */
+  json: unknown
+  /** multipart/form-data fields, when the body is a form. */
+  form: Record<string, string> | null
+}
+
+export type Answer = { status: number; body?: unknown; delayMs?: number }
+
+export interface FakeGateway {
+  url: string
+  received: Received[]
+  /** Answers to give, one per request, in order; the last one repeats. */
+  answers: (Answer | ((req: Received) => Answer))[]
+}
+
+async function parseForm(req: Received): Promise<Record<string, string> | null> {
+  const type = req.headers['content-type'] ?? ''
+  if (!type.startsWith('multipart/form-data')) return null
+  const form = await new Response(req.body, { headers: { 'content-type': type } }).formData()
+  return Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)]))
+}
+
+/** A small in-process HTTP gateway that records every request and answers from a script. */
+export async function fakeGateway(t: TestContext, answers: FakeGateway['answers']): Promise<FakeGateway> {
+  const fake: FakeGateway = { url: '', received: [], answers }
+  let served = 0
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString('utf8')
+      let json: unknown = null
+      try {
+        json = JSON.parse(body)
+      } catch {}
+      const received: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        json,
+        form: null,
+      }
+      received.form = await parseForm(received)
+      fake.received.push(received)
+      const script = fake.answers[
+        Math.min(served++, fake.answers.length - 1)
+      ] as FakeGateway['answers'][number]
+      const answer = typeof script === 'function' ? script(received) : script
+      const reply = () => {
+        if (res.destroyed) return
+        const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {})
+        res.writeHead(answer.status, {
+          'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json',
+        })
+        res.end(text)
+      }
+      if (answer.delayMs) setTimeout(reply, answer.delayMs).unref()
+      else reply()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  t.after(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  return fake
+}
+
+/** Settings enabling Playmobile at `playmobileUrl` and the HTTP gateway at `httpUrl`, as the server reads them. */
+export function localGatewaysEnv(playmobileUrl: string, httpUrl: string): Record<string, string> {
+  return {
+    PLAYMOBILE_ENABLED: 'true',
+    PLAYMOBILE_LOGIN: 'royaltaxi',
+    PLAYMOBILE_PASSWORD: 'pm-secret',
+    PLAYMOBILE_API_BASE_URL: playmobileUrl,
+    HTTP_SMS_URL: httpUrl,
+    HTTP_SMS_SECRET: 'http-gateway-secret-0123',
+  }
+}
