@@ -128,7 +128,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const otpStore: OtpStore = storeClient
     ? new RedisOtpStore(storeClient.client, storeClient.keyPrefix)
     : new SqlOtpStore(db.db)
-  const sms = new SmsSender(overrides.smsProviders ?? configuredProviders(config, log), db.db, log, {
+  const providers = overrides.smsProviders ?? configuredProviders(config, log)
+  const sms = new SmsSender(providers, db.db, log, {
     timeoutMs: config.sms.timeoutMs,
     routes: config.sms.routes,
     circuit: config.sms.circuit,
@@ -158,7 +159,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     log,
     new OtpEvents(db.db, log),
   )
-  const admin = new AdminService(db, storeClient, limiters.specs, config.admin?.timeZone ?? 'UTC')
+  const admin = new AdminService(db, storeClient, limiters.specs, providers, config.admin?.timeZone ?? 'UTC')
   const adminFailures = config.admin
     ? await limiters.create({ name: 'admin_auth', ...ADMIN_AUTH_FAILURES })
     : null

@@ -221,6 +221,12 @@
     for (const p of state.info.providers) provider.append(el('option', { value: p }, p))
   }
 
+  /** One colour per provider on every chart, in the order /info lists them. */
+  const providerColor = (name) => {
+    const i = state.info?.providers.indexOf(name) ?? -1
+    return PALETTE[(i >= 0 ? i : [...name].reduce((a, c) => a + c.charCodeAt(0), 0)) % PALETTE.length]
+  }
+
   const badge = (status) => el('span', { class: `badge badge-${status}` }, t(`st_${status}`))
 
   function attemptsTable(message) {
@@ -238,6 +244,7 @@
           el('th', {}, t('status')),
           el('th', {}, t('providerId')),
           el('th', {}, t('error')),
+          el('th', { class: 'num' }, t('cost')),
           el('th', {}, t('time')),
           el('th', {}, t('updated')),
         ),
@@ -260,12 +267,23 @@
                 ? el('span', { class: 'error' }, `${a.error_code}: ${a.error_message ?? ''}`)
                 : '—',
             ),
+            el('td', { class: 'num' }, costCell(a)),
             el('td', {}, fmtTime(a.created_at)),
             el('td', {}, fmtTime(a.updated_at)),
           ),
         ),
       ),
     )
+  }
+
+  function costCell(a) {
+    if (a.cost === null || a.cost === undefined) return '—'
+    const amount = `${new Intl.NumberFormat(locale(), { maximumFractionDigits: 4 }).format(a.cost)} ${a.currency ?? ''}`
+    const notes = [
+      a.segments ? t('segmentsN', { n: a.segments }) : null,
+      a.price_source === 'estimate' ? t('estimate') : null,
+    ].filter(Boolean)
+    return [amount, notes.length ? el('span', { class: 'sub' }, notes.join(' · ')) : null]
   }
 
   function receiptsBlock(message) {
@@ -289,7 +307,8 @@
                 el(
                   'tr',
                   {},
-                  el('td', { class: 'num' }, r.attempt),
+                  el('td', { class: 'num' }, `#${r.attempt}`),
+                  el('td', {}, r.provider),
                   el('td', {}, badge(r.status)),
                   el('td', { class: 'mono' }, r.provider_status ?? ''),
                   el('td', {}, fmtTime(r.received_at)),
@@ -464,10 +483,10 @@
       'chart-provider',
       stackedBars(
         labels,
-        Object.entries(u.attempts_by_provider).map(([p, data], i) => ({
+        Object.entries(u.attempts_by_provider).map(([p, data]) => ({
           label: p,
           data,
-          backgroundColor: PALETTE[i % PALETTE.length],
+          backgroundColor: providerColor(p),
           borderRadius: 3,
         })),
       ),
@@ -521,17 +540,21 @@
         `${b.month.days_elapsed} / ${b.month.days_in_month}`,
       ),
       kpi(t('today'), fmtMoney(b.today, cur)),
-      kpi(t('periodTotal'), fmtMoney(b.total, cur), `${b.from} — ${b.to}`),
+      kpi(
+        t('periodTotal'),
+        fmtMoney(b.total, cur),
+        b.unpriced > 0 ? t('unpriced', { n: fmtInt(b.unpriced) }) : `${b.from} — ${b.to}`,
+      ),
     )
     const money = { ticks: { callback: (v) => fmtMoney(v, cur) }, grid: { color: '#eef2f7' } }
     chart(
       'chart-cost-day',
       stackedBars(
         b.days.map(fmtDay),
-        Object.entries(b.cost_by_day).map(([p, data], i) => ({
+        Object.entries(b.cost_by_day).map(([p, data]) => ({
           label: p,
           data,
-          backgroundColor: PALETTE[i % PALETTE.length],
+          backgroundColor: providerColor(p),
           borderRadius: 3,
         })),
         {
@@ -542,7 +565,7 @@
         },
       ),
     )
-    const horizontal = (rows, key) => ({
+    const horizontal = (rows, key, color) => ({
       type: 'bar',
       data: {
         labels: rows.map((r) => r[key]),
@@ -550,7 +573,7 @@
           {
             label: cur,
             data: rows.map((r) => r.cost),
-            backgroundColor: rows.map((_, i) => PALETTE[i % PALETTE.length]),
+            backgroundColor: rows.map((r, i) => color(r[key], i)),
             borderRadius: 4,
           },
         ],
@@ -561,8 +584,11 @@
         scales: { x: { beginAtZero: true, ...money }, y: { grid: { display: false } } },
       },
     })
-    chart('chart-cost-country', horizontal(b.by_country, 'country'))
-    chart('chart-cost-provider', horizontal(b.by_provider, 'provider'))
+    chart(
+      'chart-cost-country',
+      horizontal(b.by_country, 'country', (_, i) => PALETTE[i % PALETTE.length]),
+    )
+    chart('chart-cost-provider', horizontal(b.by_provider, 'provider', providerColor))
     $('#balances-table tbody').replaceChildren(
       ...b.balances.map((bal) =>
         el(

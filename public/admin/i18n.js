@@ -2,6 +2,10 @@
 // language fall back to English; a test keeps the three tables in step.
 window.ADMIN_I18N = {
   uz: {
+    cost: 'Narx',
+    estimate: 'taxminiy',
+    segmentsN: '{n} qism',
+    unpriced: '{n} ta urinish narxsiz (jamiga kirmagan)',
     console: 'Boshqaruv',
     language: 'Til',
     signOut: 'Chiqish',
@@ -104,6 +108,10 @@ window.ADMIN_I18N = {
     st_failed: 'xato',
   },
   ru: {
+    cost: 'Стоимость',
+    estimate: 'оценка',
+    segmentsN: 'сегментов: {n}',
+    unpriced: 'без цены: {n} (не в сумме)',
     console: 'Админка',
     language: 'Язык',
     signOut: 'Выйти',
@@ -206,6 +214,10 @@ window.ADMIN_I18N = {
     st_failed: 'ошибка',
   },
   en: {
+    cost: 'Cost',
+    estimate: 'estimate',
+    segmentsN: '{n} segment(s)',
+    unpriced: '{n} attempts without a price (not in the total)',
     console: 'Admin',
     language: 'Language',
     signOut: 'Sign out',

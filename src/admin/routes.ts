@@ -5,6 +5,7 @@ import { adminGate } from './auth.js'
 import {
   AbuseQuery,
   AbuseResponse,
+  BillingResponse,
   InfoResponse,
   LogsQuery,
   LogsResponse,
@@ -82,6 +83,20 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       },
     },
     async (request) => await service.usage(request.query.from, request.query.to),
+  )
+
+  app.get(
+    '/billing',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Cost per day, country and provider; month to date and projected; provider balances',
+        querystring: RangeQuery,
+        response: { 200: BillingResponse, ...denied, ...errors(422) },
+      },
+    },
+    async (request) => await service.billing(request.query.from, request.query.to),
   )
 
   app.get(

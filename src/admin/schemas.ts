@@ -11,6 +11,8 @@ const Day = day()
 const status = (description?: string) => Type.Enum(SMS_STATUSES, description ? { description } : {})
 const Status = status()
 const NullableString = Type.Union([Type.String(), Type.Null()])
+const NullableInteger = Type.Union([Type.Integer(), Type.Null()])
+const Usd = Type.Number({ description: 'US dollars' })
 const Rate = Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
   description: 'A fraction 0..1; null when there is nothing to divide by',
 })
@@ -51,8 +53,29 @@ const Attempt = Type.Object(
     status: Status,
     error_code: NullableString,
     error_message: NullableString,
+    segments: NullableInteger,
+    cost: Type.Union([Type.Number(), Type.Null()], {
+      description: 'In `currency`; null when no price is known',
+    }),
+    currency: NullableString,
+    cost_usd: Type.Union([Type.Number(), Type.Null()]),
+    price_source: Type.Union([Type.Enum(['estimate', 'provider']), Type.Null()], {
+      description: 'estimate: the price table; provider: what the gateway reported',
+    }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
+    receipts: Type.Array(
+      Type.Object(
+        {
+          status: Status,
+          provider_status: Type.String({ description: 'As the gateway wrote it (DELIVRD, delivered…)' }),
+          error_code: NullableString,
+          received_at: Type.String({ format: 'date-time' }),
+        },
+        strict,
+      ),
+      { description: 'Delivery receipts for this attempt, oldest first' },
+    ),
   },
   strict,
 )
@@ -153,6 +176,59 @@ export const AbuseResponse = Type.Object(
           prefix: Type.String({ description: 'The number without its last 3 digits' }),
           messages: Type.Integer(),
           numbers: Type.Integer(),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+)
+
+export const BillingResponse = Type.Object(
+  {
+    currency: Type.Literal('USD', {
+      description: "Every amount below (so'm costs converted at SMS_UZS_PER_USD)",
+    }),
+    time_zone: Type.String(),
+    from: Day,
+    to: Day,
+    days: Type.Array(Day),
+    cost_by_day: Type.Record(Type.String(), Type.Array(Usd), {
+      description: 'Per provider, one value per day',
+    }),
+    by_country: Type.Array(
+      Type.Object(
+        { country: Type.String(), cost: Usd, messages: Type.Integer({ description: 'Priced attempts' }) },
+        strict,
+      ),
+    ),
+    by_provider: Type.Array(
+      Type.Object({ provider: Type.String(), cost: Usd, messages: Type.Integer() }, strict),
+    ),
+    total: Usd,
+    today: Usd,
+    unpriced: Type.Integer({ description: 'Attempts sent without a known price (not in the totals)' }),
+    month: Type.Object(
+      {
+        month: Type.String({ description: 'YYYY-MM in ADMIN_TIMEZONE' }),
+        to_date: Usd,
+        projected: Type.Number({ description: 'To date scaled to the whole month at the rate so far' }),
+        days_elapsed: Type.Integer(),
+        days_in_month: Type.Integer(),
+      },
+      strict,
+    ),
+    balances: Type.Array(
+      Type.Object(
+        {
+          provider: Type.String(),
+          balance: Type.Union([Type.Number(), Type.Null()], {
+            description: "In the gateway's currency; null when it reports none or could not be asked",
+          }),
+          currency: NullableString,
+          error: Type.Union([Type.String(), Type.Null()], {
+            description: 'Why the balance could not be read',
+          }),
         },
         strict,
       ),

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis'
 import { type ExpressionBuilder, sql } from 'kysely'
 import type { DatabaseHandle } from '../db/index.js'
-import type { Database, SmsLog, SmsStatus } from '../db/schema.js'
+import type { Database, SmsLog, SmsReceipt, SmsStatus } from '../db/schema.js'
 import { AppError } from '../errors.js'
 import type { LimitSpec } from '../otp/limits.js'
+import type { SmsProvider } from '../sms/provider.js'
+import { billingReport } from './billing.js'
 import { addDays, type DayRange, dayOf, dayRange, isDay, startOfDay, zoneOffsetMs } from './days.js'
 import { type LimitedKey, limitedKeys } from './limits.js'
 
@@ -18,6 +20,7 @@ export const SMS_STATUSES = [
 /** Statuses that are not final: no receipt has said delivered or undelivered yet. */
 const IN_FLIGHT = new Set<SmsStatus>(['pending', 'queued', 'sent'])
 const MAX_RANGE_DAYS = 366
+const BALANCE_TIMEOUT_MS = 5000
 
 export interface LogFilter {
   /** Digits anywhere in the number: "901234567" finds +998901234567. */
@@ -33,6 +36,14 @@ export interface LogFilter {
   cursor?: string | undefined
 }
 
+export interface Receipt {
+  status: SmsStatus
+  /** The status as the gateway wrote it (DELIVRD, delivered…). */
+  provider_status: string
+  error_code: string | null
+  received_at: string
+}
+
 export interface Attempt {
   id: string
   attempt: number
@@ -41,8 +52,24 @@ export interface Attempt {
   status: SmsStatus
   error_code: string | null
   error_message: string | null
+  segments: number | null
+  /** In `currency` (USD or UZS) and in dollars; null when no price is known. */
+  cost: number | null
+  currency: string | null
+  cost_usd: number | null
+  /** 'estimate' (price table) or 'provider' (the gateway reported it). */
+  price_source: 'estimate' | 'provider' | null
   created_at: string
   updated_at: string
+  receipts: Receipt[]
+}
+
+export interface ProviderBalance {
+  provider: string
+  /** null when the gateway reports no balance, or could not be asked (then `error` says why). */
+  balance: number | null
+  currency: string | null
+  error: string | null
 }
 
 export interface Message {
@@ -93,6 +120,7 @@ export class AdminService {
     private readonly database: DatabaseHandle,
     private readonly redis: { client: Redis; keyPrefix: string } | null,
     private readonly limits: readonly LimitSpec[],
+    private readonly providers: readonly SmsProvider[],
     readonly timeZone: string,
   ) {}
 
@@ -173,9 +201,22 @@ export class AdminService {
       .where('request_id', 'in', ids)
       .orderBy('attempt')
       .execute()
+    const receipts = await this.db
+      .selectFrom('sms_receipts')
+      .selectAll()
+      .where(
+        'sms_log_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .orderBy('received_at')
+      .orderBy('id')
+      .execute()
+    const byAttempt = new Map<string, SmsReceipt[]>()
+    for (const r of receipts) byAttempt.set(r.sms_log_id, [...(byAttempt.get(r.sms_log_id) ?? []), r])
     const byRequest = new Map<string, SmsLog[]>()
     for (const r of rows) byRequest.set(r.request_id, [...(byRequest.get(r.request_id) ?? []), r])
-    const messages = ids.map((id) => toMessage(byRequest.get(id) ?? []))
+    const messages = ids.map((id) => toMessage(byRequest.get(id) ?? [], byAttempt))
     const last = page[filter.limit - 1]
     return {
       messages,
@@ -294,6 +335,29 @@ export class AdminService {
     }
   }
 
+  /** Costs per day, country and provider over a range (default the last 30 days), and the current month. */
+  async billing(from: string | undefined, to: string | undefined, now = Date.now()) {
+    const r = this.range(from, to, 30, now)
+    const report = await billingReport(this.database, r, zoneOffsetMs(this.timeZone, now), now)
+    return { ...report, time_zone: this.timeZone, balances: await this.balances() }
+  }
+
+  /** Asks every provider that reports a balance, all at once, each within a few seconds. */
+  async balances(): Promise<ProviderBalance[]> {
+    return await Promise.all(
+      this.providers.map(async (p): Promise<ProviderBalance> => {
+        const none = { provider: p.name, balance: null, currency: null }
+        if (!p.balance) return { ...none, error: null }
+        try {
+          const b = await p.balance(AbortSignal.timeout(BALANCE_TIMEOUT_MS))
+          return { provider: p.name, balance: b.amount, currency: b.currency, error: null }
+        } catch (err) {
+          return { ...none, error: err instanceof Error ? err.message : String(err) }
+        }
+      }),
+    )
+  }
+
   /**
    * Who is held back right now (numbers and IPs at a rate limit), and who sends the most in the last `hours`:
    * IPs by codes sent, number prefixes (the number without its last 3 digits) by messages.
@@ -347,7 +411,7 @@ export class AdminService {
   }
 }
 
-function toMessage(rows: SmsLog[]): Message {
+function toMessage(rows: SmsLog[], receipts: Map<string, SmsReceipt[]>): Message {
   const first = rows[0] as SmsLog
   const last = rows.at(-1) as SmsLog
   return {
@@ -366,8 +430,19 @@ function toMessage(rows: SmsLog[]): Message {
       status: r.status,
       error_code: r.error_code,
       error_message: r.error_message,
+      segments: r.segments,
+      cost: r.cost,
+      currency: r.currency,
+      cost_usd: r.cost_usd,
+      price_source: r.price_source,
       created_at: iso(r.created_at),
       updated_at: iso(r.updated_at),
+      receipts: (receipts.get(r.id) ?? []).map((x) => ({
+        status: x.status,
+        provider_status: x.raw_status,
+        error_code: x.error_code,
+        received_at: iso(x.received_at),
+      })),
     })),
   }
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { AdminService } from '../../src/admin/service.js'
 import { loadConfig } from '../../src/config.js'
+import { SmsError } from '../../src/sms/provider.js'
 import { BACKENDS, buildTestApp, FakeSms, post } from '../helpers.js'
 import { ADMIN_ENV, ADMIN_TOKEN, auth, seedEvents, seedMessages, tashkent } from './seed.js'
 
@@ -159,6 +161,40 @@ for (const backend of BACKENDS) {
       ],
     )
     assert.equal(all.next_cursor, null)
+    const delivered = all.messages.at(-1).attempts[0]
+    assert.deepEqual(
+      {
+        ...delivered,
+        id: undefined,
+        provider_message_id: undefined,
+        created_at: undefined,
+        updated_at: undefined,
+      },
+      {
+        id: undefined,
+        attempt: 1,
+        provider: 'eskiz',
+        provider_message_id: undefined,
+        status: 'delivered',
+        error_code: null,
+        error_message: null,
+        segments: 1,
+        cost: 90,
+        currency: 'UZS',
+        cost_usd: 0.007087,
+        price_source: 'estimate',
+        created_at: undefined,
+        updated_at: undefined,
+        receipts: [
+          {
+            status: 'delivered',
+            provider_status: 'DELIVRD',
+            error_code: null,
+            received_at: new Date(tashkent('2026-01-10', '09:00') + 4000).toISOString(),
+          },
+        ],
+      },
+    )
 
     const phones = async (query: string) =>
       (await get(ta, `/api/v1/admin/logs?${query}`)).json().messages.map((m: { phone: string }) => m.phone)
@@ -315,3 +351,95 @@ for (const backend of BACKENDS) {
     ])
   })
 }
+
+for (const backend of BACKENDS) {
+  test(`[${backend.name}] billing: cost per Tashkent day, country and provider; month to date and projected`, {
+    skip: backend.skip,
+  }, async (t) => {
+    const ta = await buildTestApp(t, { env: { ...ADMIN_ENV, ...(await backend.env(t)) } })
+    await seedMessages(ta.app, [
+      { phone: '+998901000001', at: tashkent('2025-12-31', '23:30'), attempts: [['eskiz', 'delivered']] },
+      {
+        phone: '+79161234567',
+        country: 'RU',
+        at: tashkent('2026-01-01', '00:30'),
+        attempts: [['twilio', 'delivered']],
+      },
+      {
+        phone: '+998901000002',
+        at: tashkent('2026-01-10', '10:00'),
+        attempts: [
+          ['eskiz', 'failed'],
+          ['twilio', 'delivered'],
+        ],
+      },
+      { phone: '+998901000003', at: tashkent('2026-01-12', '10:00'), attempts: [['playmobile', 'sent']] },
+      { phone: '+998901000004', at: tashkent('2026-01-15', '10:00'), attempts: [['eskiz', 'sent']] },
+    ])
+    const now = tashkent('2026-01-15', '12:00')
+    const service = new AdminService(ta.app.storage.db, null, [], [], 'Asia/Tashkent')
+    const b = await service.billing('2025-12-31', '2026-01-15', now)
+    assert.equal(b.days.length, 16)
+    const day = (d: string) => b.days.indexOf(d)
+    assert.equal(b.cost_by_day.eskiz?.[day('2025-12-31')], 0.0071)
+    assert.equal(b.cost_by_day.eskiz?.[day('2026-01-15')], 0.0071)
+    assert.equal(b.cost_by_day.twilio?.[day('2026-01-01')], 0.053)
+    assert.equal(b.cost_by_day.twilio?.[day('2026-01-10')], 0.053)
+    assert.equal(
+      b.cost_by_day.eskiz?.reduce((a, v) => a + v, 0),
+      0.0142,
+    )
+    assert.deepEqual(
+      b.cost_by_day.playmobile,
+      b.days.map(() => 0),
+    )
+    assert.deepEqual(b.by_country, [
+      { country: 'UZ', cost: 0.0672, messages: 3 },
+      { country: 'RU', cost: 0.053, messages: 1 },
+    ])
+    assert.deepEqual(b.by_provider, [
+      { provider: 'twilio', cost: 0.106, messages: 2 },
+      { provider: 'eskiz', cost: 0.0142, messages: 2 },
+      { provider: 'playmobile', cost: 0, messages: 0 },
+    ])
+    assert.equal(b.total, 0.1202)
+    assert.equal(b.today, 0.0071)
+    assert.equal(b.unpriced, 1)
+    const toDate = 0.053 + 0.053 + 0.007087
+    assert.deepEqual(b.month, {
+      month: '2026-01',
+      to_date: 0.1131,
+      projected: Math.round(((toDate * 31) / 14.5) * 10_000) / 10_000,
+      days_elapsed: 15,
+      days_in_month: 31,
+    })
+    assert.equal(b.currency, 'USD')
+  })
+}
+
+test('billing over HTTP: balances of the providers that report one, and why one could not', async (t) => {
+  const withBalance = Object.assign(new FakeSms('eskiz'), {
+    balance: async () => ({ amount: 125_000, currency: 'UZS' }),
+  })
+  const broken = Object.assign(new FakeSms('twilio'), {
+    balance: async () => {
+      throw new SmsError('auth_failed', 'Unable to fetch record: Authenticate')
+    },
+  })
+  const ta = await buildTestApp(t, {
+    env: ADMIN_ENV,
+    providers: [withBalance, new FakeSms('playmobile'), broken],
+  })
+  const res = await get(ta, '/api/v1/admin/billing')
+  assert.equal(res.statusCode, 200)
+  const b = res.json()
+  assert.deepEqual(b.balances, [
+    { provider: 'eskiz', balance: 125_000, currency: 'UZS', error: null },
+    { provider: 'playmobile', balance: null, currency: null, error: null },
+    { provider: 'twilio', balance: null, currency: null, error: 'Unable to fetch record: Authenticate' },
+  ])
+  assert.equal(b.days.length, 30)
+  assert.equal(b.total, 0)
+  assert.equal((await get(ta, '/api/v1/admin/billing', {})).statusCode, 401)
+  assert.equal((await get(ta, '/api/v1/admin/billing?from=2026-13-01')).statusCode, 422)
+})

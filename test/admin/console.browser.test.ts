@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync } from 'node:fs'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { buildTestApp } from '../helpers.js'
+import { buildTestApp, FakeSms } from '../helpers.js'
 import { ADMIN_ENV, ADMIN_TOKEN, seedTraffic } from './seed.js'
 
 // Drives the real console in headless Chromium (Debian's package, not a downloaded build): sign-in, the logs
@@ -28,7 +28,16 @@ test('the admin console in Chromium: sign-in, logs filter, charts, languages', {
   skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install -y chromium`,
   timeout: 120_000,
 }, async (t) => {
-  const ta = await buildTestApp(t, { env: { ...ADMIN_ENV, OTP_IP_LIMIT_PER_MINUTE: '2' } })
+  const eskiz = Object.assign(new FakeSms('eskiz'), {
+    balance: async () => ({ amount: 1_254_300, currency: 'UZS' }),
+  })
+  const twilio = Object.assign(new FakeSms('twilio'), {
+    balance: async () => ({ amount: 18.42, currency: 'USD' }),
+  })
+  const ta = await buildTestApp(t, {
+    env: { ...ADMIN_ENV, OTP_IP_LIMIT_PER_MINUTE: '2' },
+    providers: [eskiz, twilio],
+  })
   await seedTraffic(ta.app)
   // One IP at its limit, so the Abuse tab has someone to show.
   for (const phone of ['+998901110001', '+998901110002'])
@@ -119,6 +128,25 @@ test('the admin console in Chromium: sign-in, logs filter, charts, languages', {
   assert.equal(kpis.length, 4)
   assert.match(kpis[1] ?? '', /%/)
   await page.screenshot({ path: `${SHOTS}/admin-usage.png`, fullPage: true })
+
+  // Billing: month to date, the cost charts and the balances the gateways report.
+  await page.click('.tab[data-tab=billing]')
+  await page.locator('#billing-kpis .kpi').first().waitFor()
+  for (const id of ['chart-cost-day', 'chart-cost-country', 'chart-cost-provider']) {
+    const drawn = await page.evaluate((chartId: string) => {
+      const chart = window.Chart.getChart(document.getElementById(chartId))
+      return chart.data.datasets
+        .flatMap((d: { data: number[] }) => d.data)
+        .reduce((a: number, v: number) => a + v, 0)
+    }, id)
+    assert.ok(drawn > 0, `${id} has costs`)
+  }
+  assert.match((await page.locator('#billing-kpis .kpi-value').first().textContent()) ?? '', /\$/)
+  const balances = await page.locator('#balances-table tbody tr').allTextContents()
+  assert.equal(balances.length, 2)
+  assert.match(balances[0] ?? '', /eskiz/)
+  assert.match(balances[1] ?? '', /twilio.*18[.,]42/)
+  await page.screenshot({ path: `${SHOTS}/admin-billing.png`, fullPage: true })
 
   // Abuse: the IP at its limit and the top lists.
   await page.click('.tab[data-tab=abuse]')

@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { NewSmsLog, OtpEventKind, SmsStatus } from '../../src/db/schema.js'
 
+/** Prices the seeds charge per attempt that reached a gateway: Eskiz in so'm, Twilio in dollars. */
+const SEED_PRICES: Record<string, { cost: number; currency: string; usd: number }> = {
+  eskiz: { cost: 90, currency: 'UZS', usd: 0.007087 },
+  twilio: { cost: 0.053, currency: 'USD', usd: 0.053 },
+}
+const RECEIPT_STATUSES = new Set<SmsStatus>(['delivered', 'undelivered'])
+
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef'
 export const ADMIN_ENV = { ADMIN_TOKEN, ADMIN_TIMEZONE: 'Asia/Tashkent' }
 export const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -20,13 +27,30 @@ export interface SeedMessage {
 /** Writes SMS-log rows as SmsSender would, one request id per message. */
 export async function seedMessages(app: FastifyInstance, messages: SeedMessage[]): Promise<string[]> {
   const rows: NewSmsLog[] = []
+  const receipts: {
+    sms_log_id: string
+    provider: string
+    raw_status: string
+    status: SmsStatus
+    received_at: number
+  }[] = []
   const ids: string[] = []
   for (const m of messages) {
     const requestId = randomUUID()
     ids.push(requestId)
     m.attempts.forEach(([provider, status], i) => {
+      const id = randomUUID()
+      const price = status === 'failed' ? undefined : SEED_PRICES[provider]
+      if (RECEIPT_STATUSES.has(status))
+        receipts.push({
+          sms_log_id: id,
+          provider,
+          raw_status: status === 'delivered' ? 'DELIVRD' : 'UNDELIV',
+          status,
+          received_at: m.at + i + 4000,
+        })
       rows.push({
-        id: randomUUID(),
+        id,
         request_id: requestId,
         attempt: i + 1,
         phone: m.phone,
@@ -37,12 +61,18 @@ export async function seedMessages(app: FastifyInstance, messages: SeedMessage[]
         status,
         error_code: status === 'failed' ? 'unavailable' : null,
         error_message: status === 'failed' ? 'gateway down' : null,
+        segments: 1,
+        cost: price?.cost ?? null,
+        currency: price?.currency ?? null,
+        cost_usd: price?.usd ?? null,
+        price_source: price ? 'estimate' : null,
         created_at: m.at + i,
         updated_at: m.at + i,
       })
     })
   }
   if (rows.length) await app.storage.db.db.insertInto('sms_log').values(rows).execute()
+  if (receipts.length) await app.storage.db.db.insertInto('sms_receipts').values(receipts).execute()
   return ids
 }
 
