@@ -72,6 +72,9 @@ export function configuredProviders(config: Config, log: Logger): SmsProvider[] 
   if (twilio) {
     providers.push(new TwilioProvider(twilio, timeoutMs))
     log.info('✅ Twilio SMS service initialized successfully')
+  } else {
+    // The Python service's line, logged whenever Twilio is off; the runbooks grep for it.
+    log.info('Twilio SMS service disabled (TWILIO_ENABLED=false)')
   }
   if (providers.length > 0) {
     const { byCountry, fallback } = config.sms.routes
@@ -82,8 +85,6 @@ export function configuredProviders(config: Config, log: Logger): SmsProvider[] 
     log.info(`SMS routes: ${routes.join('; ')}`)
     return providers
   }
-  // The Python service's line, which the runbooks know as "development mode".
-  log.info('Twilio SMS service disabled (TWILIO_ENABLED=false)')
   log.info('No SMS provider enabled: development mode, codes are logged and returned in responses')
   return [new ConsoleProvider()]
 }

@@ -44,6 +44,9 @@ test('Eskiz contract (Prism): send-otp logs in, sends, and logs the row with seg
   const prism = await startPrismOn(t, ESKIZ_SPEC)
   const ta = await buildTestApp(t, { env: eskizEnv(prism), configuredProviders: true })
   assert.equal(ta.config.devMode, false)
+  // The Python service's runbook line holds whenever Twilio is off, whatever else is enabled.
+  assert.ok(ta.logs.messages().includes('Twilio SMS service disabled (TWILIO_ENABLED=false)'))
+  assert.ok(!ta.logs.messages().some((m) => m.startsWith('No SMS provider enabled')))
   const res = await post(ta.app, '/api/v1/auth/send-otp', { phone: PHONE })
   assert.equal(res.statusCode, 200, res.body)
   assert.equal(res.json().otp_code, undefined, 'no code in responses once a real gateway is enabled')
