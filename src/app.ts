@@ -4,6 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { DestinationStream, Logger } from 'pino'
+import { CaptchaVerifier } from './abuse/captcha.js'
+import { AbuseGuard, budgetPrice, createAbuseLimiters, type SmsPrice } from './abuse/guard.js'
 import { ADMIN_AUTH_FAILURES } from './admin/auth.js'
 import { adminConsole } from './admin/console.js'
 import { adminRoutes } from './admin/routes.js'
@@ -12,7 +14,9 @@ import type { Config } from './config.js'
 import { deriveKey } from './crypto.js'
 import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
 import { registerErrorHandlers } from './http/errors.js'
+import { registerGracefulClose } from './http/graceful.js'
 import { healthRoutes } from './http/health.js'
+import { registerSecurity } from './http/security.js'
 import { registerValidators } from './http/validation.js'
 import { createLogger } from './logger.js'
 import { OtpEvents } from './otp/events.js'
@@ -41,6 +45,7 @@ declare module 'fastify' {
     sessions: SessionService
     sms: SmsSender
     receipts: ReceiptService
+    abuse: AbuseGuard
   }
 }
 
@@ -49,6 +54,8 @@ export interface AppOverrides {
   smsProviders?: SmsProvider[]
   /** Where log lines go instead of stdout and LOG_FILE. */
   logDestination?: DestinationStream
+  /** The price of one SMS for SMS_DAILY_BUDGET_USD (tests set their own). */
+  smsPrice?: SmsPrice
 }
 
 const EXPIRED_CODES_SWEEP_MS = 10 * 60 * 1000
@@ -123,20 +130,36 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.removeContentTypeParser('text/plain')
   registerValidators(app)
   registerErrorHandlers(app, config.defaultLanguage)
+  await registerSecurity(app, config)
+  registerGracefulClose(app)
+  if (config.testNumbers.size > 0)
+    log[config.env === 'production' ? 'warn' : 'info'](
+      `🧪 ${config.testNumbers.size} test number(s) from TEST_OTP_NUMBERS are active: fixed codes, no SMS, no limits`,
+    )
+  if (config.testNumbersIgnored)
+    log.warn('TEST_OTP_NUMBERS is ignored in production unless ALLOW_TEST_NUMBERS_IN_PRODUCTION=true')
 
   const storeClient = redis && config.redis ? { client: redis, keyPrefix: config.redis.keyPrefix } : null
   const limiters = new LimiterFactory(db, storeClient)
   const otpStore: OtpStore = storeClient
     ? new RedisOtpStore(storeClient.client, storeClient.keyPrefix)
     : new SqlOtpStore(db.db)
+  const prices = { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd }
   const providers = overrides.smsProviders ?? configuredProviders(config, log)
   const sms = new SmsSender(providers, db.db, log, {
     timeoutMs: config.sms.timeoutMs,
     routes: config.sms.routes,
     circuit: config.sms.circuit,
-    prices: { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd },
+    prices,
   })
   const receipts = new ReceiptService(db.db, log, config.sms.uzsPerUsd)
+  const guard = new AbuseGuard(
+    config,
+    db.db,
+    await createAbuseLimiters(limiters, config),
+    overrides.smsPrice ?? budgetPrice(prices),
+    log,
+  )
   const otp = new OtpService(
     config,
     otpStore,
@@ -158,6 +181,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     sms,
     deriveKey(config.secretKey, 'otp-hash'),
     log,
+    guard,
+    config.captcha ? new CaptchaVerifier(config.captcha) : null,
     new OtpEvents(db.db, log),
   )
   const admin = new AdminService(db, storeClient, limiters.specs, providers, config.admin?.timeZone ?? 'UTC')
@@ -176,6 +201,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('sessions', sessions)
   app.decorate('sms', sms)
   app.decorate('receipts', receipts)
+  app.decorate('abuse', guard)
 
   const sweep = setInterval(() => {
     otpStore.sweep(Date.now()).catch((err) => log.warn({ err }, 'could not remove expired codes'))

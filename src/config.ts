@@ -4,6 +4,7 @@ import { parse as parseDotenv } from 'dotenv'
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max'
 import Type, { type Static, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
+import { parsePhone } from './phone/index.js'
 
 // The one place that reads process.env. Every setting is declared once here: its type, default and the
 // hint shown when it is wrong. The typed Config is derived from this schema, never written by hand.
@@ -134,6 +135,46 @@ export const EnvSchema = Type.Object({
     description: 'false, true, a number of proxy hops, or comma-separated proxy addresses/CIDRs',
   }),
   DEFAULT_LANGUAGE: oneOf(LANGUAGES, 'uz', 'uz, ru or en'),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    pattern: '^(|\\*|https?://[^,\\s]+(\\s*,\\s*https?://[^,\\s]+)*)$',
+    description:
+      'empty (no cross-origin browser access), * or comma-separated origins such as https://app.example.uz',
+  }),
+  OTP_MAX_PER_NUMBER_HOUR: int(5, 1, 1000, 'codes one number may receive in an hour'),
+  OTP_MAX_PER_NUMBER_DAY: int(10, 1, 10000, 'codes one number may receive in a day'),
+  OTP_MAX_FAILED_VERIFICATIONS_PER_DAY: int(100, 1, 100000, 'wrong codes one number may try per UTC day'),
+  VERIFY_IP_LIMIT_PER_MINUTE: int(30, 1, 1_000_000, 'verify-otp requests one IP may make per minute'),
+  REFRESH_IP_LIMIT_PER_MINUTE: int(30, 1, 1_000_000, 'refresh requests one IP may make per minute'),
+  SMS_DAILY_LIMIT: int(0, 0, 100_000_000, 'SMS per UTC day, 0 for no limit'),
+  SMS_DAILY_BUDGET_USD: Type.Number({
+    default: 0,
+    minimum: 0,
+    maximum: 1_000_000,
+    description: 'US dollars of SMS per UTC day, 0 for no limit (0..1000000)',
+  }),
+  PUMPING_PREFIX_DROP_DIGITS: int(3, 1, 8, 'trailing digits dropped from a number to get its prefix'),
+  PUMPING_WINDOW_SECONDS: int(3600, 60, 7 * 86400, 'seconds over which a prefix is watched'),
+  PUMPING_MAX_CODES_PER_PREFIX: int(30, 1, 1_000_000, 'codes one prefix may receive in the window'),
+  PUMPING_MIN_SAMPLE: int(20, 1, 1_000_000, 'codes sent to a prefix before its verification rate is judged'),
+  PUMPING_MIN_VERIFY_RATE: Type.Number({
+    default: 0.1,
+    minimum: 0,
+    maximum: 1,
+    description: 'share of sent codes that must be verified, 0 to disable (0..1)',
+  }),
+  PUMPING_BLOCK_SECONDS: int(43200, 60, 30 * 86400, 'seconds a suspicious prefix stays blocked'),
+  TEST_OTP_NUMBERS: Type.String({
+    default: '',
+    pattern: '^(|\\+\\d{7,15}:\\d{4,10}(\\s*,\\s*\\+\\d{7,15}:\\d{4,10})*)$',
+    description: 'comma-separated number:code pairs such as +998900000001:111111',
+  }),
+  ALLOW_TEST_NUMBERS_IN_PRODUCTION: bool(false, 'true or false'),
+  CAPTCHA_PROVIDER: oneOf(['none', 'turnstile', 'hcaptcha'], 'none', 'none, turnstile or hcaptcha'),
+  CAPTCHA_SECRET: optionalString('the secret key from the CAPTCHA provider'),
+  CAPTCHA_VERIFY_URL: Type.Optional(
+    Type.String({ pattern: '^https?://[^/]+', description: "an http(s) URL (default: the provider's)" }),
+  ),
   ADMIN_TOKEN: Type.Optional(
     Type.String({
       minLength: 32,
@@ -157,6 +198,7 @@ const SECRET_SETTINGS = new Set([
   'PLAYMOBILE_PASSWORD',
   'HTTP_SMS_SECRET',
   'WEBHOOK_TOKEN',
+  'CAPTCHA_SECRET',
   'ADMIN_TOKEN',
 ])
 
@@ -252,6 +294,12 @@ function crossChecks(env: Env): string[] {
       if (!isSupportedCountry(c)) problems.push(`ALLOWED_COUNTRIES: unknown country code "${c}"`)
     }
   }
+  if (env.CAPTCHA_PROVIDER !== 'none' && !env.CAPTCHA_SECRET)
+    problems.push(`CAPTCHA_SECRET: required when CAPTCHA_PROVIDER=${env.CAPTCHA_PROVIDER}`)
+  for (const [number] of parseTestNumbers(env.TEST_OTP_NUMBERS)) {
+    if (parsePhone(number)?.e164 !== number)
+      problems.push(`TEST_OTP_NUMBERS: ${number} is not a valid mobile number in E.164`)
+  }
   if (env.ESKIZ_ENABLED) {
     if (!env.ESKIZ_EMAIL) problems.push('ESKIZ_EMAIL: required when ESKIZ_ENABLED=true')
     if (!env.ESKIZ_PASSWORD) problems.push('ESKIZ_PASSWORD: required when ESKIZ_ENABLED=true')
@@ -274,6 +322,10 @@ function crossChecks(env: Env): string[] {
   if (env.APP_ENV === 'production') {
     if (!env.SECRET_KEY)
       problems.push('SECRET_KEY: required in production (a random string of 32 characters or more)')
+    else if (isWeakSecret(env.SECRET_KEY))
+      problems.push(
+        'SECRET_KEY: too weak for production (a repeated pattern or a placeholder); generate one with `openssl rand -base64 48`',
+      )
     if (enabled.length === 0)
       problems.push(
         'SMS: no SMS provider is enabled; production refuses to start in development mode, where codes are shown in responses (enable one of TWILIO_ENABLED, ESKIZ_ENABLED, PLAYMOBILE_ENABLED or set HTTP_SMS_URL)',
@@ -290,6 +342,31 @@ function isTimeZone(name: string): boolean {
     return false
   }
 }
+
+// Words of the placeholders people paste from examples; a real key is random.
+const PLACEHOLDER_SECRET = /change.?me|example|placeholder|your.?(secret|key)|x{8}/i
+
+/**
+ * A production key must be random, not only long: fewer than 16 distinct characters in 32+ (a repeated
+ * pattern), or a placeholder word, is refused. `openssl rand -base64 48` passes with room to spare.
+ */
+export function isWeakSecret(secret: string): boolean {
+  return new Set(secret).size < 16 || PLACEHOLDER_SECRET.test(secret)
+}
+
+function parseTestNumbers(raw: string): Map<string, string> {
+  const numbers = new Map<string, string>()
+  for (const pair of raw.split(',')) {
+    const [number, code] = pair.trim().split(':')
+    if (number && code) numbers.set(number, code)
+  }
+  return numbers
+}
+
+const CAPTCHA_VERIFY_URLS = {
+  turnstile: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+  hcaptcha: 'https://api.hcaptcha.com/siteverify',
+} as const
 
 /** Names of the real SMS providers the settings enable, in the default order for Uzbek numbers. */
 export const SMS_PROVIDER_NAMES = ['eskiz', 'playmobile', 'http', 'twilio'] as const
@@ -472,6 +549,47 @@ function toConfig(env: Env) {
         ? ('*' as const)
         : new Set(env.ALLOWED_COUNTRIES.split(',').map((s) => s.trim().toUpperCase() as CountryCode)),
     defaultLanguage: env.DEFAULT_LANGUAGE,
+    cors: {
+      origins:
+        env.CORS_ORIGINS === ''
+          ? null
+          : env.CORS_ORIGINS === '*'
+            ? ('*' as const)
+            : env.CORS_ORIGINS.split(',').map((s) => s.trim().replace(/\/+$/, '')),
+    },
+    abuse: {
+      perNumberHour: env.OTP_MAX_PER_NUMBER_HOUR,
+      perNumberDay: env.OTP_MAX_PER_NUMBER_DAY,
+      failedVerificationsPerDay: env.OTP_MAX_FAILED_VERIFICATIONS_PER_DAY,
+      verifyIpLimitPerMinute: env.VERIFY_IP_LIMIT_PER_MINUTE,
+      refreshIpLimitPerMinute: env.REFRESH_IP_LIMIT_PER_MINUTE,
+      smsDailyLimit: env.SMS_DAILY_LIMIT,
+      smsDailyBudgetUsd: env.SMS_DAILY_BUDGET_USD,
+      pumping: {
+        dropDigits: env.PUMPING_PREFIX_DROP_DIGITS,
+        windowSeconds: env.PUMPING_WINDOW_SECONDS,
+        maxCodesPerPrefix: env.PUMPING_MAX_CODES_PER_PREFIX,
+        minSample: env.PUMPING_MIN_SAMPLE,
+        minVerifyRate: env.PUMPING_MIN_VERIFY_RATE,
+        blockSeconds: env.PUMPING_BLOCK_SECONDS,
+      },
+    },
+    /** Fixed codes for app-store review and end-to-end tests; empty in production unless explicitly allowed. */
+    testNumbers:
+      env.APP_ENV === 'production' && !env.ALLOW_TEST_NUMBERS_IN_PRODUCTION
+        ? new Map<string, string>()
+        : parseTestNumbers(env.TEST_OTP_NUMBERS),
+    /** TEST_OTP_NUMBERS were set but are ignored because this is production without the explicit allowance. */
+    testNumbersIgnored:
+      env.APP_ENV === 'production' && !env.ALLOW_TEST_NUMBERS_IN_PRODUCTION && env.TEST_OTP_NUMBERS !== '',
+    captcha:
+      env.CAPTCHA_PROVIDER === 'none'
+        ? null
+        : {
+            provider: env.CAPTCHA_PROVIDER,
+            secret: env.CAPTCHA_SECRET as string,
+            verifyUrl: env.CAPTCHA_VERIFY_URL ?? CAPTCHA_VERIFY_URLS[env.CAPTCHA_PROVIDER],
+          },
     /** The admin console and its API; null when ADMIN_TOKEN is unset (both answer 404 ADMIN_DISABLED). */
     admin: env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN, timeZone: env.ADMIN_TIMEZONE } : null,
     /** Development mode: no SMS provider is enabled, so codes go to the log and the response instead. */

@@ -5,20 +5,38 @@ import pino, { type DestinationStream, type Logger } from 'pino'
 import type { Config } from './config.js'
 
 // Secrets and codes must never reach a log line, whatever a future call site passes in.
-const REDACT = [
+// Paths are exact (one `*` level deep), so each sensitive name is listed at the top level and one level down.
+const SENSITIVE = [
+  'authorization',
+  'cookie',
+  'authToken',
+  'password',
+  'secret',
+  'secretKey',
+  'adminToken',
+  'token',
+  'access_token',
+  'refresh_token',
+  'accessToken',
+  'refreshToken',
+  'otp_code',
+  'captcha_token',
+  'captchaToken',
+]
+export const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
   'req.headers["x-admin-token"]',
-  '*.authToken',
-  '*.password',
-  '*.secretKey',
-  '*.adminToken',
-  '*.token',
-  '*.access_token',
-  '*.refresh_token',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  ...SENSITIVE,
+  ...SENSITIVE.map((k) => `*.${k}`),
+  // The OTP code by its exact paths: a bare `*.code` would also hide error codes (ECONNREFUSED) operators need.
   'req.body.code',
   'body.code',
-  '*.otp_code',
 ]
 
 /** Query parameters that carry secrets (the webhook token in Eskiz/Playmobile receipt URLs). */

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
+import type { SmsPrice } from '../src/abuse/guard.js'
 import { buildApp } from '../src/app.js'
 import { type Config, ConfigError, loadConfig } from '../src/config.js'
 import {
@@ -159,6 +160,7 @@ export async function buildTestApp(
     configuredProviders?: boolean
     dir?: string
     keepDir?: boolean
+    smsPrice?: SmsPrice
   } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'royal-taxi-'))
@@ -168,6 +170,7 @@ export async function buildTestApp(
   const app = await buildApp(config, {
     ...(options.configuredProviders ? {} : { smsProviders: options.providers ?? [sms] }),
     logDestination: logs,
+    ...(options.smsPrice ? { smsPrice: options.smsPrice } : {}),
   })
   t.after(async () => {
     await app.close()
@@ -184,6 +187,17 @@ export async function post(
 ) {
   return await app.inject({ method: 'POST', url, payload: body as object, headers })
 }
+
+/** Settings of a real (non-development) SMS setup; the tests still replace the gateway with a fake. */
+export const LIVE_SMS = {
+  TWILIO_ENABLED: 'true',
+  TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+  TWILIO_AUTH_TOKEN: 'b'.repeat(32),
+  TWILIO_PHONE_NUMBER: '+15005550006',
+}
+
+/** A SECRET_KEY strong enough for APP_ENV=production. */
+export const STRONG_SECRET = 'Qm4v9Zr2Lx7Kp1Wd8Ns3Hy6Tb0Jc5Fg-Ue_AoViRlXk'
 
 /** Sends a code and verifies it; returns the sign-in response body. */
 export async function signIn(t: TestApp, phone = '+998901234567') {

@@ -53,7 +53,7 @@ export async function billingReport(database: DatabaseHandle, r: DayRange, offse
   // The month of today in ADMIN_TIMEZONE; projected = to date × month length / time elapsed.
   const today = dayAt(now, offsetMs)
   const monthStartDay = `${today.slice(0, 8)}01`
-  const nextMonthDay = addDays(`${today.slice(0, 8)}28`, 4).slice(0, 8) + '01'
+  const nextMonthDay = `${addDays(`${today.slice(0, 8)}28`, 4).slice(0, 8)}01`
   const monthStart = startOfDay(monthStartDay, offsetMs)
   const monthEnd = startOfDay(nextMonthDay, offsetMs)
   const todayStart = startOfDay(today, offsetMs)

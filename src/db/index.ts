@@ -46,6 +46,10 @@ export function openDatabase(config: Config['database']): DatabaseHandle {
   // An idle client that loses its connection (the server restarted) emits 'error'; without a listener that
   // would crash the process. The pool replaces the client on the next query.
   raw.on('error', () => {})
+  // A checked-out client whose connection drops mid-query (the server stopped, the network cut) both rejects
+  // the query and emits 'error'; the pool listens only while the client is idle, so without this listener the
+  // process would crash on an outage instead of answering 503. The rejected query carries the error.
+  raw.on('connect', (client) => client.on('error', () => {}))
   return { kind: 'postgres', raw, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: raw }) }) }
 }
 

@@ -93,11 +93,30 @@ export interface OtpEventsTable {
   created_at: number
 }
 
+export type BlockReason = 'volume' | 'verify_rate' | 'manual'
+
+export interface BlockedPrefixesTable {
+  /** E.164 without its last PUMPING_PREFIX_DROP_DIGITS digits, e.g. +998901234 */
+  prefix: string
+  reason: BlockReason
+  /** What the detector saw, for the operator: "31 codes in 3600 s". */
+  detail: string
+  /** 'auto' for the detector, otherwise who blocked it. */
+  created_by: string
+  created_at: number
+  /** null: until removed. */
+  expires_at: number | null
+  /** Set when an operator lifts the block; the row stays as history. */
+  removed_at: number | null
+  removed_by: string | null
+}
+
 export interface Database {
   users: UsersTable
   refresh_tokens: RefreshTokensTable
   otp_codes: OtpCodesTable
   sms_log: SmsLogTable
+  blocked_prefixes: BlockedPrefixesTable
   sms_receipts: SmsReceiptsTable
   otp_events: OtpEventsTable
 }
@@ -105,4 +124,5 @@ export interface Database {
 export type User = Selectable<UsersTable>
 export type NewSmsLog = Insertable<SmsLogTable>
 export type SmsLog = Selectable<SmsLogTable>
+export type BlockedPrefix = Selectable<BlockedPrefixesTable>
 export type SmsReceipt = Selectable<SmsReceiptsTable>

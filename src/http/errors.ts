@@ -34,7 +34,7 @@ const UNAVAILABLE_CODES = new Set([
   '57P03',
 ])
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|connection timeout|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries|Command timed out|timeout exceeded when trying to connect/i
+  /Connection terminated|not queryable|connection timeout|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries|Command timed out|timeout exceeded when trying to connect/i
 
 export function isUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {

@@ -29,6 +29,14 @@ export const SendOtpBody = Type.Object(
         description: 'Language of the SMS and the response; default from Accept-Language',
       }),
     ),
+    captcha_token: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description:
+          'The Turnstile or hCaptcha response token; required when the server sets CAPTCHA_PROVIDER',
+      }),
+    ),
   },
   strict,
 )

@@ -1,4 +1,4 @@
-import type { Messages } from './uz.js'
+import { type Messages, mins } from './uz.js'
 
 type P = Record<string, string | number>
 
@@ -38,5 +38,13 @@ export const en: Messages = {
     NOT_READY: () => 'The service is not ready yet.',
     WEBHOOK_FORBIDDEN: () => 'The callback could not be authenticated.',
     INTERNAL_ERROR: () => 'Internal error.',
+    OTP_NUMBER_LIMIT: (p: P) => `Too many codes for this number. Try again in ${minutes(mins(p.seconds))}.`,
+    OTP_PREFIX_BLOCKED: (p: P) =>
+      `Codes to this number are temporarily suspended. Try again in ${minutes(mins(p.seconds))} or contact support.`,
+    OTP_VERIFY_LIMIT: () => 'Too many wrong codes for this number today. Try again tomorrow.',
+    SMS_BUDGET_EXCEEDED: () => 'Sending codes is paused for today. Please try again later.',
+    CAPTCHA_REQUIRED: () => 'Complete the CAPTCHA: send the captcha_token field.',
+    CAPTCHA_INVALID: () => 'The CAPTCHA check failed. Please try again.',
+    CAPTCHA_UNAVAILABLE: () => 'The CAPTCHA check is temporarily unavailable. Please try again later.',
   },
 }

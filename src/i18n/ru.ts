@@ -1,4 +1,4 @@
-import type { Messages } from './uz.js'
+import { type Messages, mins } from './uz.js'
 
 type P = Record<string, string | number>
 
@@ -43,5 +43,15 @@ export const ru: Messages = {
     NOT_READY: () => 'Сервис ещё не готов.',
     WEBHOOK_FORBIDDEN: () => 'Не удалось подтвердить подлинность обратного вызова.',
     INTERNAL_ERROR: () => 'Внутренняя ошибка.',
+    OTP_NUMBER_LIMIT: (p: P) =>
+      `Слишком много кодов для этого номера. Повторите через ${minutes(mins(p.seconds))}.`,
+    OTP_PREFIX_BLOCKED: (p: P) =>
+      `Отправка кодов на этот номер временно приостановлена. Повторите через ${minutes(mins(p.seconds))} или обратитесь в поддержку.`,
+    OTP_VERIFY_LIMIT: () =>
+      'Сегодня для этого номера введено слишком много неверных кодов. Повторите завтра.',
+    SMS_BUDGET_EXCEEDED: () => 'Отправка кодов на сегодня приостановлена. Повторите попытку позже.',
+    CAPTCHA_REQUIRED: () => 'Пройдите проверку CAPTCHA: отправьте поле captcha_token.',
+    CAPTCHA_INVALID: () => 'Проверка CAPTCHA не пройдена. Повторите попытку.',
+    CAPTCHA_UNAVAILABLE: () => 'Проверка CAPTCHA временно недоступна. Повторите попытку позже.',
   },
 }

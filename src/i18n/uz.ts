@@ -2,6 +2,9 @@ import type { ErrorCode } from '../errors.js'
 
 type P = Record<string, string | number>
 
+/** Minutes, rounded up, of a wait given in seconds. */
+export const mins = (s: unknown) => Math.max(1, Math.ceil(Number(s) / 60))
+
 // Uzbek (Latin script) is the default language; the otpSent and smsBody texts are the Python service's, word
 // for word.
 export const uz = {
@@ -37,6 +40,17 @@ export const uz = {
     NOT_READY: () => 'Xizmat hali tayyor emas.',
     WEBHOOK_FORBIDDEN: () => "Qayta chaqiruvning haqiqiyligini tasdiqlab bo'lmadi.",
     INTERNAL_ERROR: () => 'Ichki xatolik yuz berdi.',
+    OTP_NUMBER_LIMIT: (p: P) =>
+      `Bu raqamga juda ko'p kod yuborildi. ${mins(p.seconds)} daqiqadan keyin qayta urinib ko'ring.`,
+    OTP_PREFIX_BLOCKED: (p: P) =>
+      `Bu raqamlarga kod yuborish vaqtincha to'xtatilgan. ${mins(p.seconds)} daqiqadan keyin urinib ko'ring yoki qo'llab-quvvatlash xizmatiga murojaat qiling.`,
+    OTP_VERIFY_LIMIT: () =>
+      "Bugun bu raqam uchun noto'g'ri kodlar juda ko'p kiritildi. Ertaga qayta urinib ko'ring.",
+    SMS_BUDGET_EXCEEDED: () => "Bugun SMS yuborish vaqtincha to'xtatildi. Keyinroq qayta urinib ko'ring.",
+    CAPTCHA_REQUIRED: () => "Tekshiruvdan (CAPTCHA) o'ting: captcha_token maydonini yuboring.",
+    CAPTCHA_INVALID: () => "CAPTCHA tekshiruvi muvaffaqiyatsiz. Qayta urinib ko'ring.",
+    CAPTCHA_UNAVAILABLE: () =>
+      "CAPTCHA tekshiruvi vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
   } satisfies Record<ErrorCode, (p: P) => string>,
 }
 

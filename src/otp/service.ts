@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
+import type { CaptchaVerifier } from '../abuse/captcha.js'
+import type { AbuseGuard, SendReservation } from '../abuse/guard.js'
 import type { Config, Language } from '../config.js'
 import { hmac, randomDigits, safeEqual } from '../crypto.js'
 import { AppError } from '../errors.js'
@@ -10,7 +12,7 @@ import { SmsError } from '../sms/provider.js'
 import type { SmsSender } from '../sms/sender.js'
 import type { OtpEvents } from './events.js'
 import { consumeOrThrow } from './limits.js'
-import type { OtpStore } from './store.js'
+import type { OtpStore, Reservation } from './store.js'
 
 export interface OtpLimiters {
   /** OTP_IP_LIMIT_PER_MINUTE requests per IP per minute. */
@@ -35,8 +37,22 @@ export class OtpService {
     private readonly sms: SmsSender,
     private readonly otpKey: Buffer,
     private readonly log: Logger,
+    private readonly guard: AbuseGuard,
+    private readonly captcha: CaptchaVerifier | null,
     private readonly events: OtpEvents,
   ) {}
+
+  /** The fixed code of a test number (TEST_OTP_NUMBERS), or undefined for an ordinary number. */
+  private testCode(e164: string): string | undefined {
+    const code = this.config.testNumbers.get(e164)
+    if (code !== undefined)
+      // Logged at warn in production: there a test number is a door that must stay visible.
+      this.log[this.config.env === 'production' ? 'warn' : 'info'](
+        { phone: e164 },
+        `🧪 Test number ${e164} used: fixed code, no SMS, no limits`,
+      )
+    return code
+  }
 
   parsePhone(input: string): Phone {
     const phone = parsePhone(input)
@@ -49,21 +65,52 @@ export class OtpService {
     return hmac(this.otpKey, `${phone}:${code}`)
   }
 
-  async send(phoneInput: string, ip: string, lang: Language): Promise<SentCode> {
+  async send(phoneInput: string, ip: string, lang: Language, captchaToken?: string): Promise<SentCode> {
     const phone = this.parsePhone(phoneInput)
     const allowed = this.config.allowedCountries
     if (allowed !== '*' && !allowed.has(phone.country))
       throw new AppError('COUNTRY_NOT_ALLOWED', { country: phone.country }, { country: phone.country })
+    const { ttlSeconds, length } = this.config.otp
+    const minutes = ttlSeconds / 60
 
+    const testCode = this.testCode(phone.e164)
+    if (testCode !== undefined) {
+      await this.store.save(phone.e164, {
+        id: randomUUID(),
+        hash: this.hash(phone.e164, testCode),
+        expiresAt: Date.now() + ttlSeconds * 1000,
+      })
+      return {
+        phone: phone.e164,
+        expiresIn: ttlSeconds,
+        message: messages[lang].otpSent({ phone: phone.e164, minutes }),
+        ...(this.config.devMode ? { code: testCode } : {}),
+      }
+    }
+
+    const prefix = await this.guard.checkPrefix(phone)
     await consumeOrThrow(this.limiters.perIp, ip, 'RATE_LIMITED')
+    if (this.captcha) await this.captcha.verify(captchaToken, ip)
     // The cooldown is taken before anything is sent, atomically in the store: of 20 simultaneous requests
     // for one number exactly one gets past this line.
     if (this.limiters.resend) await consumeOrThrow(this.limiters.resend, phone.e164, 'OTP_RESEND_COOLDOWN')
-
-    const { ttlSeconds, length } = this.config.otp
     const code = randomDigits(length)
+    const text = messages[lang].smsBody({ code, minutes })
+    let reservation: SendReservation
+    try {
+      reservation = await this.guard.reserveSend(
+        phone,
+        prefix,
+        this.sms.route(phone.country)[0]?.name ?? 'unknown',
+        text,
+      )
+    } catch (err) {
+      // Refused by a cap: the cooldown must not hold back the number's next, allowed, request.
+      await this.limiters.resend?.delete(phone.e164).catch(() => {})
+      throw err
+    }
+
     const id = randomUUID()
-    const minutes = ttlSeconds / 60
     try {
       await this.store.save(phone.e164, {
         id,
@@ -71,9 +118,9 @@ export class OtpService {
         expiresAt: Date.now() + ttlSeconds * 1000,
       })
       if (this.config.devMode) this.log.info(`📱 OTP for ${phone.e164}: ${code}`)
-      await this.sms.send(phone, messages[lang].smsBody({ code, minutes }))
+      await this.sms.send(phone, text)
     } catch (err) {
-      await this.undoSend(phone.e164, id)
+      await Promise.allSettled([this.undoSend(phone.e164, id), reservation.release()])
       if (err instanceof SmsError)
         throw err.kind === 'invalid_recipient'
           ? new AppError('INVALID_PHONE', {}, { expected_format: '+998901234567' }, undefined, err)
@@ -95,18 +142,37 @@ export class OtpService {
   }
 
   /** Checks a code; on success it is consumed and the normalised number returned. */
-  async verify(phoneInput: string, code: string, ip: string | null = null): Promise<string> {
+  async verify(phoneInput: string, code: string, ip: string): Promise<string> {
     const parsed = this.parsePhone(phoneInput)
     const phone = parsed.e164
+    const isTest = this.testCode(phone) !== undefined
+    let refund = async () => {}
+    if (!isTest) {
+      await this.guard.limitIp('verify', ip)
+      refund = await this.guard.reserveVerification(phone)
+    }
     const { maxAttempts } = this.config.otp
-    const reservation = await this.store.reserveAttempt(phone, maxAttempts, Date.now())
-    if (reservation.kind === 'none') throw new AppError('OTP_EXPIRED')
-    if (reservation.kind === 'exhausted') throw new AppError('OTP_TOO_MANY_ATTEMPTS')
+    let reservation: Reservation
+    try {
+      reservation = await this.store.reserveAttempt(phone, maxAttempts, Date.now())
+    } catch (err) {
+      await refund()
+      throw err
+    }
+    if (reservation.kind !== 'reserved') {
+      // Nothing was compared: not a wrong guess.
+      await refund()
+      throw new AppError(reservation.kind === 'none' ? 'OTP_EXPIRED' : 'OTP_TOO_MANY_ATTEMPTS')
+    }
 
     if (safeEqual(this.hash(phone, code), reservation.hash)) {
+      await refund()
       // Two requests with the right code may both get here; only one deletes the code.
       if (await this.store.take(phone, reservation.id)) {
-        await this.events.record('verified', parsed, ip)
+        if (!isTest) {
+          await this.guard.recordVerified(phone)
+          await this.events.record('verified', parsed, ip)
+        }
         return phone
       }
       throw new AppError('OTP_EXPIRED')

@@ -30,6 +30,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body.phone,
         request.ip,
         requestLanguage(request, config.defaultLanguage),
+        request.body.captcha_token,
       )
       return {
         message: sent.message,
@@ -64,10 +65,13 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['auth'],
         summary: 'Exchange a refresh token for a new pair (the old one stops working)',
         body: RefreshBody,
-        response: { 200: SessionResponse, ...errors(401, 422) },
+        response: { 200: SessionResponse, ...errors(401, 422, 429, 503) },
       },
     },
-    async (request) => await sessions.refresh(request.body.refresh_token),
+    async (request) => {
+      await app.abuse.limitIp('refresh', request.ip)
+      return await sessions.refresh(request.body.refresh_token)
+    },
   )
 
   app.post(

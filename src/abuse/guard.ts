@@ -1,0 +1,369 @@
+import type { Logger } from 'pino'
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible'
+import type { Config } from '../config.js'
+import type { Db } from '../db/index.js'
+import { AppError, type ErrorCode } from '../errors.js'
+import type { LimiterFactory } from '../otp/limits.js'
+import { consumeOrThrow } from '../otp/limits.js'
+import type { Phone } from '../phone/index.js'
+import { countSegments, estimateCost, type PriceSettings } from '../sms/pricing.js'
+import { blockPrefix, findBlock, isActive, numberPrefix } from './blocks.js'
+import { abuseMetrics } from './metrics.js'
+
+/**
+ * US dollars that sending `text` to `country` through `provider` costs, estimated before sending (the text
+ * decides the number of segments).
+ */
+export type SmsPrice = (provider: string, country: string, text: string) => number
+
+/**
+ * What SMS_DAILY_BUDGET_USD counts a message at: the price table of src/sms/pricing.ts (with SMS_PRICES
+ * overrides) for the provider and country, times the text's segments. A route with no known price counts at
+ * UNKNOWN_PRICE_USD a segment rather than nothing, so an unpriced destination cannot drain the budget
+ * unseen; set SMS_PRICES for the routes you use.
+ */
+export function budgetPrice(settings: PriceSettings): SmsPrice {
+  return (provider, country, text) => {
+    const { segments } = countSegments(text)
+    return estimateCost(settings, provider, country, segments)?.usd ?? UNKNOWN_PRICE_USD * segments
+  }
+}
+
+/** Deliberately above Twilio's Uzbek price ($0.053): an unknown price should stop sending early, not late. */
+export const UNKNOWN_PRICE_USD = 0.06
+
+/** Budget counters hold ten-thousandths of a dollar: whole numbers, as the limiter stores need. */
+const BUDGET_UNITS_PER_USD = 10_000
+const DAY_SECONDS = 86_400
+/** Counters that only count (the verified codes of a prefix): a limit no one reaches. */
+const UNBOUNDED = 1_000_000_000
+
+export interface AbuseLimiters {
+  numberHour: RateLimiterAbstract
+  numberDay: RateLimiterAbstract
+  prefixSent: RateLimiterAbstract
+  prefixVerified: RateLimiterAbstract
+  dailyCount: RateLimiterAbstract | null
+  dailyBudget: RateLimiterAbstract | null
+  failedVerifications: RateLimiterAbstract
+  verifyIp: RateLimiterAbstract
+  refreshIp: RateLimiterAbstract
+}
+
+export async function createAbuseLimiters(factory: LimiterFactory, config: Config): Promise<AbuseLimiters> {
+  const a = config.abuse
+  const day = DAY_SECONDS
+  // Daily keys carry the UTC date, so a new day starts a new counter; the duration only lets old keys expire.
+  const [numberHour, numberDay, prefixSent, prefixVerified, failedVerifications, verifyIp, refreshIp] =
+    await Promise.all([
+      factory.create({ name: 'otp_number_hour', points: a.perNumberHour, durationSeconds: 3600 }),
+      factory.create({ name: 'otp_number_day', points: a.perNumberDay, durationSeconds: day }),
+      factory.create({
+        name: 'otp_prefix_sent',
+        points: a.pumping.maxCodesPerPrefix,
+        durationSeconds: a.pumping.windowSeconds,
+      }),
+      factory.create({
+        name: 'otp_prefix_verified',
+        points: UNBOUNDED,
+        durationSeconds: a.pumping.windowSeconds,
+      }),
+      factory.create({
+        name: 'otp_verify_failed',
+        points: a.failedVerificationsPerDay,
+        durationSeconds: 2 * day,
+      }),
+      factory.create({ name: 'verify_ip', points: a.verifyIpLimitPerMinute, durationSeconds: 60 }),
+      factory.create({ name: 'refresh_ip', points: a.refreshIpLimitPerMinute, durationSeconds: 60 }),
+    ])
+  return {
+    numberHour,
+    numberDay,
+    prefixSent,
+    prefixVerified,
+    failedVerifications,
+    verifyIp,
+    refreshIp,
+    dailyCount:
+      a.smsDailyLimit > 0
+        ? await factory.create({ name: 'sms_daily_count', points: a.smsDailyLimit, durationSeconds: 2 * day })
+        : null,
+    dailyBudget:
+      a.smsDailyBudgetUsd > 0
+        ? await factory.create({
+            name: 'sms_daily_budget',
+            points: Math.round(a.smsDailyBudgetUsd * BUDGET_UNITS_PER_USD),
+            durationSeconds: 2 * day,
+          })
+        : null,
+  }
+}
+
+export function utcDay(now = Date.now()): string {
+  return new Date(now).toISOString().slice(0, 10)
+}
+
+/** Whole seconds until the next UTC midnight, at least 1. */
+export function secondsUntilUtcMidnight(now = Date.now()): number {
+  const next = new Date(now)
+  next.setUTCHours(24, 0, 0, 0)
+  return Math.max(1, Math.ceil((next.getTime() - now) / 1000))
+}
+
+function tooMany(code: ErrorCode, seconds: number): AppError {
+  return new AppError(code, { seconds }, { retry_after: seconds }, seconds)
+}
+
+interface Step {
+  limiter: RateLimiterAbstract
+  key: string
+  points: number
+  /** The error for a refusal; null lets the send go on (the detector decided not to block). */
+  refused: (res: RateLimiterRes) => Promise<AppError | null>
+}
+
+/** What a send took from the counters; released when the SMS could not be sent. */
+export interface SendReservation {
+  release(): Promise<void>
+}
+
+/** The state of a number's prefix before sending: its key and when an operator last cleared it. */
+export interface PrefixState {
+  prefix: string
+  clearedAt: number | null
+}
+
+/**
+ * The protections against SMS pumping and guessing that sit around the OTP flow: per-number caps, global
+ * spending caps, the prefix detector and its blocks, failed-verification and per-IP limits. Every counter is
+ * a rate-limiter-flexible limiter in the shared store; a store failure refuses the request (503), because a
+ * limit we cannot check is a limit a bot can walk through.
+ */
+export class AbuseGuard {
+  /** UTC day of the last error line per spending cap, so a bot hammering a closed cap does not flood the log. */
+  private readonly capLogged = new Map<string, string>()
+
+  constructor(
+    private readonly config: Config,
+    private readonly db: Db,
+    private readonly limiters: AbuseLimiters,
+    private readonly price: SmsPrice,
+    private readonly log: Logger,
+  ) {}
+
+  /** Refuses a number whose prefix is blocked (429 OTP_PREFIX_BLOCKED). */
+  async checkPrefix(phone: Phone): Promise<PrefixState> {
+    const prefix = numberPrefix(phone.e164, this.config.abuse.pumping.dropDigits)
+    const now = Date.now()
+    const block = await findBlock(this.db, prefix)
+    if (block && isActive(block, now)) {
+      abuseMetrics.limitRejections.inc({ limit: 'prefix_blocked' })
+      const seconds =
+        block.expires_at === null ? DAY_SECONDS : Math.max(1, Math.ceil((block.expires_at - now) / 1000))
+      throw tooMany('OTP_PREFIX_BLOCKED', seconds)
+    }
+    return { prefix, clearedAt: block?.removed_at ?? null }
+  }
+
+  /**
+   * Takes one code from every counter a send uses, in order; if one refuses, what was taken is given back and
+   * the refusal thrown. The refused counter is given back too, so refused requests do not pile up on a cap:
+   * when an operator raises SMS_DAILY_LIMIT, the count is the SMS really sent.
+   */
+  async reserveSend(
+    phone: Phone,
+    state: PrefixState,
+    provider: string,
+    text: string,
+  ): Promise<SendReservation> {
+    const a = this.config.abuse
+    const day = utcDay()
+    const steps: Step[] = [
+      {
+        limiter: this.limiters.numberHour,
+        key: phone.e164,
+        points: 1,
+        refused: async (res) => this.refuse('number_hour', 'OTP_NUMBER_LIMIT', retrySeconds(res)),
+      },
+      {
+        limiter: this.limiters.numberDay,
+        key: phone.e164,
+        points: 1,
+        refused: async (res) => this.refuse('number_day', 'OTP_NUMBER_LIMIT', retrySeconds(res)),
+      },
+      {
+        limiter: this.limiters.prefixSent,
+        key: state.prefix,
+        points: 1,
+        refused: async () =>
+          await this.blockOrAllow(
+            state,
+            'volume',
+            `more than ${a.pumping.maxCodesPerPrefix} codes in ${a.pumping.windowSeconds} s`,
+          ),
+      },
+    ]
+    // Development mode sends nothing that costs money, so it does not count against the spending caps.
+    if (!this.config.devMode) {
+      if (this.limiters.dailyCount)
+        steps.push({
+          limiter: this.limiters.dailyCount,
+          key: day,
+          points: 1,
+          refused: async () => this.capReached('count', `SMS_DAILY_LIMIT=${a.smsDailyLimit}`),
+        })
+      const cost = Math.ceil(this.price(provider, phone.country, text) * BUDGET_UNITS_PER_USD)
+      if (this.limiters.dailyBudget && cost > 0)
+        steps.push({
+          limiter: this.limiters.dailyBudget,
+          key: day,
+          points: cost,
+          refused: async () => this.capReached('budget', `SMS_DAILY_BUDGET_USD=${a.smsDailyBudgetUsd}`),
+        })
+    }
+
+    const taken: Step[] = []
+    const release = async () => {
+      await Promise.allSettled(taken.map((s) => s.limiter.reward(s.key, s.points)))
+    }
+    for (const step of steps) {
+      try {
+        await step.limiter.consume(step.key, step.points)
+        taken.push(step)
+      } catch (err) {
+        if (!(err instanceof RateLimiterRes)) {
+          await release()
+          throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
+        }
+        await step.limiter.reward(step.key, step.points).catch(() => {})
+        const refusal = await step.refused(err).catch(async (e: unknown) => {
+          await release()
+          throw e
+        })
+        if (refusal) {
+          await release()
+          throw refusal
+        }
+      }
+    }
+    try {
+      await this.checkVerifyRate(state)
+    } catch (err) {
+      await release()
+      throw err
+    }
+    return { release }
+  }
+
+  /**
+   * Many codes sent to a prefix and almost none verified is the signature of pumping: the numbers belong to
+   * whoever is paid per delivered SMS, and no one types the codes in.
+   */
+  private async checkVerifyRate(state: PrefixState): Promise<void> {
+    const p = this.config.abuse.pumping
+    if (p.minVerifyRate <= 0) return
+    const [sent, verified] = await Promise.all([
+      this.limiters.prefixSent.get(state.prefix),
+      this.limiters.prefixVerified.get(state.prefix),
+    ]).catch((err: unknown) => {
+      throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
+    })
+    // The code being sent now cannot have been verified yet: judge the ones before it.
+    const before = (sent?.consumedPoints ?? 0) - 1
+    const ok = verified?.consumedPoints ?? 0
+    if (before < p.minSample || ok / before >= p.minVerifyRate) return
+    const refusal = await this.blockOrAllow(
+      state,
+      'verify_rate',
+      `${ok} of ${before} codes verified in ${p.windowSeconds} s (below ${p.minVerifyRate})`,
+    )
+    if (refusal) throw refusal
+  }
+
+  /** Blocks the prefix, unless an operator cleared it within the current window. */
+  private async blockOrAllow(
+    state: PrefixState,
+    reason: 'volume' | 'verify_rate',
+    detail: string,
+  ): Promise<AppError | null> {
+    const p = this.config.abuse.pumping
+    const now = Date.now()
+    if (state.clearedAt !== null && state.clearedAt > now - p.windowSeconds * 1000) return null
+    await blockPrefix(this.db, {
+      prefix: state.prefix,
+      reason,
+      detail,
+      createdBy: 'auto',
+      expiresAt: now + p.blockSeconds * 1000,
+    })
+    abuseMetrics.prefixBlocks.inc({ reason })
+    this.log.warn(
+      { prefix: state.prefix, reason, detail, blockSeconds: p.blockSeconds },
+      `🚫 Prefix ${state.prefix} blocked for ${p.blockSeconds} s (possible SMS pumping): ${detail}`,
+    )
+    return tooMany('OTP_PREFIX_BLOCKED', p.blockSeconds)
+  }
+
+  private refuse(limit: string, code: ErrorCode, seconds: number): AppError {
+    abuseMetrics.limitRejections.inc({ limit })
+    return tooMany(code, seconds)
+  }
+
+  private capReached(cap: 'count' | 'budget', setting: string): AppError {
+    abuseMetrics.spendingCapRejections.inc({ cap })
+    const day = utcDay()
+    if (this.capLogged.get(cap) !== day) {
+      this.capLogged.set(cap, day)
+      this.log.error(
+        { cap, day },
+        `💸 SMS spending cap reached (${setting}): no codes are sent until 00:00 UTC or until the setting is raised`,
+      )
+    }
+    const seconds = secondsUntilUtcMidnight()
+    return new AppError('SMS_BUDGET_EXCEEDED', { seconds }, { retry_after: seconds }, seconds)
+  }
+
+  /** A successful sign-in counts for the verification rate of its prefix. Best effort: it never fails one. */
+  async recordVerified(phone: string): Promise<void> {
+    const prefix = numberPrefix(phone, this.config.abuse.pumping.dropDigits)
+    await this.limiters.prefixVerified.consume(prefix).catch((err: unknown) => {
+      this.log.warn({ err }, 'could not count a verified code')
+    })
+  }
+
+  /**
+   * Takes one of the number's wrong guesses for today (NIST SP 800-63B §5.2.2) before a code is compared, so
+   * the daily bound holds when many guesses arrive at once; refuses with 429 OTP_VERIFY_LIMIT when none is
+   * left. The caller gives the guess back (`refund`) when it turned out right or nothing was compared.
+   */
+  async reserveVerification(phone: string): Promise<() => Promise<void>> {
+    const limiter = this.limiters.failedVerifications
+    const key = `${phone}:${utcDay()}`
+    const refund = async () => {
+      await limiter.reward(key, 1).catch((err: unknown) => {
+        this.log.warn({ err }, 'could not give back a verification')
+      })
+    }
+    try {
+      await limiter.consume(key)
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
+      await refund()
+      throw this.refuse('verify_failures', 'OTP_VERIFY_LIMIT', secondsUntilUtcMidnight())
+    }
+    return refund
+  }
+
+  /** Per-IP limits of verify-otp and refresh (429 RATE_LIMITED). */
+  async limitIp(kind: 'verify' | 'refresh', ip: string): Promise<void> {
+    await consumeOrThrow(
+      kind === 'verify' ? this.limiters.verifyIp : this.limiters.refreshIp,
+      ip,
+      'RATE_LIMITED',
+    )
+  }
+}
+
+function retrySeconds(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000))
+}

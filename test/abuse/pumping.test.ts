@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { blockPrefix, listBlocks, numberPrefix, removeBlock } from '../../src/abuse/blocks.js'
+import { run } from '../../src/cli/index.js'
+import { BACKENDS, buildTestApp, post, type TestApp } from '../helpers.js'
+
+const SEND = '/api/v1/auth/send-otp'
+const VERIFY = '/api/v1/auth/verify-otp'
+const OPEN = { OTP_RESEND_SECONDS: '0', OTP_IP_LIMIT_PER_MINUTE: '1000', VERIFY_IP_LIMIT_PER_MINUTE: '1000' }
+/** Numbers of one prefix (+998901234) and of another (+998935550). */
+const inPrefix = (i: number) => `+998901234${String(i).padStart(3, '0')}`
+const other = (i: number) => `+998935550${String(i).padStart(3, '0')}`
+
+const send = (ta: TestApp, phone: string) => post(ta.app, SEND, { phone })
+
+test('the prefix is the number without its last PUMPING_PREFIX_DROP_DIGITS digits', () => {
+  assert.equal(numberPrefix('+998901234567', 3), '+998901234')
+  assert.equal(numberPrefix('+998901234567', 5), '+9989012')
+})
+
+for (const backend of BACKENDS) {
+  const name = (s: string) => `[${backend.name}] ${s}`
+  test(name('too many codes for one prefix block it: 429 OTP_PREFIX_BLOCKED, a row, a log line'), {
+    skip: backend.skip,
+  }, async (t) => {
+    const ta = await buildTestApp(t, {
+      env: {
+        ...(await backend.env(t)),
+        ...OPEN,
+        PUMPING_MAX_CODES_PER_PREFIX: '3',
+        PUMPING_BLOCK_SECONDS: '7200',
+      },
+    })
+    for (let i = 1; i <= 3; i++) assert.equal((await send(ta, inPrefix(i))).statusCode, 200)
+    const fourth = await send(ta, inPrefix(4))
+    assert.equal(fourth.statusCode, 429)
+    assert.equal(fourth.json().code, 'OTP_PREFIX_BLOCKED')
+    assert.equal(fourth.json().retry_after, 7200)
+    const again = await send(ta, inPrefix(1))
+    assert.equal(again.json().code, 'OTP_PREFIX_BLOCKED')
+    assert.ok(again.json().retry_after <= 7200)
+    assert.equal((await send(ta, other(1))).statusCode, 200, 'other prefixes are not affected')
+    assert.equal(ta.sms.sent.length, 4)
+
+    const [block, ...rest] = await listBlocks(ta.app.storage.db.db)
+    assert.equal(rest.length, 0)
+    assert.equal(block?.prefix, '+998901234')
+    assert.equal(block?.reason, 'volume')
+    assert.equal(block?.created_by, 'auto')
+    assert.match(block?.detail ?? '', /more than 3 codes in 3600 s/)
+    assert.ok((block?.expires_at ?? 0) > Date.now() + 7100_000)
+    assert.ok(ta.logs.messages().some((m) => m.startsWith('🚫 Prefix +998901234 blocked for 7200 s')))
+  })
+}
+
+test('a prefix whose codes are almost never verified is blocked (reason verify_rate)', async (t) => {
+  const env = { ...OPEN, PUMPING_MIN_SAMPLE: '3', PUMPING_MIN_VERIFY_RATE: '0.5' }
+  const ta = await buildTestApp(t, { env })
+  for (let i = 1; i <= 3; i++) assert.equal((await send(ta, inPrefix(i))).statusCode, 200)
+  const res = await send(ta, inPrefix(4))
+  assert.equal(res.json().code, 'OTP_PREFIX_BLOCKED')
+  const [block] = await listBlocks(ta.app.storage.db.db)
+  assert.equal(block?.reason, 'verify_rate')
+  assert.match(block?.detail ?? '', /0 of 3 codes verified/)
+
+  // A prefix whose users do type their codes in is left alone.
+  for (let i = 1; i <= 5; i++) {
+    assert.equal((await send(ta, other(i))).statusCode, 200)
+    const ok = await post(ta.app, VERIFY, { phone: other(i), code: ta.sms.codeFor(other(i)) })
+    assert.equal(ok.statusCode, 200)
+  }
+})
+
+test('blocks: listBlocks and removeBlock, and an unblocked prefix is not re-blocked by the same counts', async (t) => {
+  const ta = await buildTestApp(t, { env: { ...OPEN, PUMPING_MAX_CODES_PER_PREFIX: '2' } })
+  const db = ta.app.storage.db.db
+  await send(ta, inPrefix(1))
+  await send(ta, inPrefix(2))
+  assert.equal((await send(ta, inPrefix(3))).json().code, 'OTP_PREFIX_BLOCKED')
+  await blockPrefix(db, {
+    prefix: '+99893',
+    reason: 'manual',
+    detail: 'by hand',
+    createdBy: 'ops',
+    expiresAt: null,
+  })
+  await blockPrefix(db, {
+    prefix: '+99877',
+    reason: 'manual',
+    detail: 'expired',
+    createdBy: 'ops',
+    expiresAt: Date.now() - 1,
+  })
+  assert.deepEqual((await listBlocks(db)).map((b) => b.prefix).sort(), ['+998901234', '+99893'])
+  assert.equal((await listBlocks(db, { all: true })).length, 3)
+
+  assert.equal(await removeBlock(db, '+998901234', 'test'), true)
+  assert.equal(await removeBlock(db, '+998901234', 'test'), false, 'already removed')
+  assert.equal(await removeBlock(db, '+99877', 'test'), false, 'expired blocks are not active')
+  const removed = (await listBlocks(db, { all: true })).find((b) => b.prefix === '+998901234')
+  assert.equal(removed?.removed_by, 'test')
+  assert.ok(removed?.removed_at)
+  for (let i = 3; i <= 6; i++)
+    assert.equal((await send(ta, inPrefix(i))).statusCode, 200, `after removal ${i}`)
+})
+
+test('CLI: blocks list | remove, --help, one-line errors', async (t) => {
+  const ta = await buildTestApp(t, { env: { ...OPEN, PUMPING_MAX_CODES_PER_PREFIX: '1' } })
+  await send(ta, inPrefix(1))
+  await send(ta, inPrefix(2))
+  const env = { DATABASE_URL: `sqlite:${join(ta.dir, 'test.db')}`, LOG_FILE: '-' }
+  const cli = async (...argv: string[]) => {
+    const out: string[] = []
+    const err: string[] = []
+    const code = await run(
+      argv,
+      (s) => out.push(s),
+      (s) => err.push(s),
+      env,
+    )
+    return { code, out: out.join('\n'), err: err.join('\n') }
+  }
+  const list = await cli('blocks', 'list')
+  assert.equal(list.code, 0)
+  assert.match(list.out, /^PREFIX\s+REASON\s+BLOCKED AT\s+UNTIL\s+STATUS\s+DETAIL$/m)
+  assert.match(list.out, /^\+998901234\s+volume\s+\S+\s+\S+\s+active\s+more than 1 codes/m)
+  const json = JSON.parse((await cli('blocks', 'list', '--json')).out)
+  assert.equal(json[0].prefix, '+998901234')
+
+  const removed = await cli('blocks', 'remove', '+998901234')
+  assert.deepEqual(removed, { code: 0, out: 'Block of +998901234 removed.', err: '' })
+  assert.equal((await cli('blocks', 'list')).out, 'No blocked prefixes.')
+  assert.match((await cli('blocks', 'list', '--all')).out, /removed \S+ by cli/)
+  assert.equal((await send(ta, inPrefix(3))).statusCode, 200, 'the running service sees the removal')
+
+  const missing = await cli('blocks', 'remove', '+998901234')
+  assert.deepEqual(missing, { code: 2, out: '', err: 'royal-taxi: no active block for +998901234' })
+  assert.equal((await cli('blocks', 'remove')).code, 2)
+  assert.equal((await cli('blocks', 'list', '--bogus')).err.split('\n').length, 1)
+  assert.equal((await cli('nonsense')).err, 'royal-taxi: unknown command "nonsense" (see royal-taxi --help)')
+  const help = await cli('--help')
+  assert.equal(help.code, 0)
+  assert.match(help.out, /blocks list/)
+  assert.match(help.out, /blocks remove <prefix>/)
+  const bad = await run(
+    ['blocks', 'list'],
+    () => {},
+    (s) => assert.match(s, /^royal-taxi: DATABASE_URL/),
+    {
+      DATABASE_URL: 'mysql://nope',
+    },
+  )
+  assert.equal(bad, 2)
+})

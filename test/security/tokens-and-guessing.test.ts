@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { SignJWT } from 'jose'
+import { deriveKey } from '../../src/crypto.js'
+import { BACKENDS, buildTestApp, post, SECRET, signIn } from '../helpers.js'
+
+const ME = '/api/v1/users/me'
+const SEND = '/api/v1/auth/send-otp'
+const VERIFY = '/api/v1/auth/verify-otp'
+const REFRESH = '/api/v1/auth/refresh'
+const PHONE = '+998901234567'
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+const wrong = (code: string) => String((Number(code) + 1) % 10 ** code.length).padStart(code.length, '0')
+
+for (const backend of BACKENDS) {
+  test(`[${backend.name}] brute force: 50 wrong codes at once under the default limits`, {
+    skip: backend.skip,
+  }, async (t) => {
+    const ta = await buildTestApp(t, { env: await backend.env(t) })
+    await post(ta.app, SEND, { phone: PHONE })
+    const code = ta.sms.codeFor(PHONE)
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => post(ta.app, VERIFY, { phone: PHONE, code: wrong(code) })),
+    )
+    const codes = results.map((r) => r.json().code)
+    assert.ok(
+      results.every((r) => r.statusCode === 400 || r.statusCode === 429),
+      codes.join(),
+    )
+    // Per IP (30 a minute) and per code (5 comparisons): at most 4 "wrong code" answers, then the code is gone.
+    assert.equal(codes.filter((c) => c === 'OTP_INVALID').length, 4)
+    assert.equal(codes.filter((c) => c === 'RATE_LIMITED').length, 20)
+    assert.equal(codes.filter((c) => c === 'OTP_TOO_MANY_ATTEMPTS').length, 26)
+    const right = await ta.app.inject({
+      method: 'POST',
+      url: VERIFY,
+      payload: { phone: PHONE, code },
+      remoteAddress: '203.0.113.50',
+    })
+    assert.equal(
+      right.json().code,
+      'OTP_TOO_MANY_ATTEMPTS',
+      'the right code is useless once the attempts are spent',
+    )
+  })
+
+  test(`[${backend.name}] brute force: the daily bound on wrong codes holds under concurrency`, {
+    skip: backend.skip,
+  }, async (t) => {
+    const ta = await buildTestApp(t, {
+      env: {
+        ...(await backend.env(t)),
+        OTP_MAX_FAILED_VERIFICATIONS_PER_DAY: '3',
+        OTP_MAX_ATTEMPTS: '20',
+        VERIFY_IP_LIMIT_PER_MINUTE: '1000',
+      },
+    })
+    await post(ta.app, SEND, { phone: PHONE })
+    const code = ta.sms.codeFor(PHONE)
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => post(ta.app, VERIFY, { phone: PHONE, code: wrong(code) })),
+    )
+    const codes = results.map((r) => r.json().code)
+    assert.equal(codes.filter((c) => c === 'OTP_INVALID').length, 3, codes.join())
+    assert.equal(codes.filter((c) => c === 'OTP_VERIFY_LIMIT').length, 47)
+    assert.equal((await post(ta.app, VERIFY, { phone: PHONE, code })).json().code, 'OTP_VERIFY_LIMIT')
+  })
+}
+
+test('access tokens: alg none, other algorithms, other keys, tampering and expiry are refused', async (t) => {
+  const ta = await buildTestApp(t)
+  const s = await signIn(ta)
+  const get = (token: string) =>
+    ta.app.inject({ method: 'GET', url: ME, headers: { authorization: `Bearer ${token}` } })
+  assert.equal((await get(s.access_token)).statusCode, 200)
+  const [, payload, signature] = s.access_token.split('.') as [string, string, string]
+  const jwtKey = deriveKey(SECRET, 'jwt-hs256')
+  const claims = { sub: String(s.user.id), iss: 'royal-taxi' }
+  const sign = (alg: string, key: Uint8Array = jwtKey, extra: object = {}) =>
+    new SignJWT({ ...claims, ...extra })
+      .setProtectedHeader({ alg })
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key)
+
+  const refused: [string, string, string][] = [
+    ['alg none, no signature', `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`, 'TOKEN_INVALID'],
+    ['alg none, old signature', `${b64({ alg: 'none' })}.${payload}.${signature}`, 'TOKEN_INVALID'],
+    ['alg NONE', `${b64({ alg: 'NONE' })}.${payload}.`, 'TOKEN_INVALID'],
+    ['HS512 with the right key', await sign('HS512'), 'TOKEN_INVALID'],
+    ['HS384 with the right key', await sign('HS384'), 'TOKEN_INVALID'],
+    // Algorithm confusion: an RS256 header over an HMAC made with the key.
+    ['RS256 header, HMAC signature', `${b64({ alg: 'RS256' })}.${payload}.${signature}`, 'TOKEN_INVALID'],
+    [
+      'HS256 with another key',
+      await sign('HS256', new TextEncoder().encode('k'.repeat(32))),
+      'TOKEN_INVALID',
+    ],
+    ['HS256 with SECRET_KEY itself', await sign('HS256', new TextEncoder().encode(SECRET)), 'TOKEN_INVALID'],
+    ['wrong issuer', await sign('HS256', jwtKey, { iss: 'someone-else' }), 'TOKEN_INVALID'],
+    ['unknown user', await sign('HS256', jwtKey, { sub: '424242' }), 'TOKEN_INVALID'],
+    ['non-numeric subject', await sign('HS256', jwtKey, { sub: '1 OR 1=1' }), 'TOKEN_INVALID'],
+    [
+      'payload swapped, signature kept',
+      `${s.access_token.split('.')[0]}.${b64({ ...claims, sub: '2' })}.${signature}`,
+      'TOKEN_INVALID',
+    ],
+    [
+      'expired',
+      await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
+        .sign(jwtKey),
+      'TOKEN_EXPIRED',
+    ],
+  ]
+  for (const [name, token, code] of refused) {
+    const res = await get(token)
+    assert.equal(res.statusCode, 401, name)
+    assert.equal(res.json().code, code, name)
+  }
+
+  // Any one character of the header or payload changed: refused.
+  const [head, body] = s.access_token.split('.') as [string, string]
+  const signedPart = `${head}.${body}`
+  await fc.assert(
+    fc.asyncProperty(
+      fc.nat(signedPart.length - 1),
+      fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'),
+      async (i, c) => {
+        fc.pre(signedPart[i] !== '.' && signedPart[i] !== c)
+        const tampered = `${signedPart.slice(0, i)}${c}${signedPart.slice(i + 1)}.${signature}`
+        const res = await get(tampered)
+        assert.equal(res.statusCode, 401, tampered)
+        assert.equal(res.json().code, 'TOKEN_INVALID')
+      },
+    ),
+    { numRuns: 50 },
+  )
+})
+
+test('refresh tokens: a tampered token is refused and does not spend or revoke the real one', async (t) => {
+  const ta = await buildTestApp(t, { env: { REFRESH_IP_LIMIT_PER_MINUTE: '1000' } })
+  const s = await signIn(ta)
+  const token: string = s.refresh_token
+  await fc.assert(
+    fc.asyncProperty(
+      fc.nat(token.length - 1),
+      fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'),
+      async (i, c) => {
+        fc.pre(token[i] !== c)
+        const res = await post(ta.app, REFRESH, {
+          refresh_token: `${token.slice(0, i)}${c}${token.slice(i + 1)}`,
+        })
+        assert.equal(res.statusCode, 401)
+        assert.equal(res.json().code, 'REFRESH_TOKEN_INVALID')
+      },
+    ),
+    { numRuns: 40 },
+  )
+  for (const forged of [`${token}x`, token.slice(0, -1), token.toUpperCase(), ' '.repeat(40), 'null'])
+    assert.equal(
+      (await post(ta.app, REFRESH, { refresh_token: forged })).json().code,
+      'REFRESH_TOKEN_INVALID',
+    )
+  const real = await post(ta.app, REFRESH, { refresh_token: token })
+  assert.equal(real.statusCode, 200, 'the genuine token still works')
+})
