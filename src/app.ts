@@ -185,7 +185,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     config.captcha ? new CaptchaVerifier(config.captcha) : null,
     new OtpEvents(db.db, log),
   )
-  const admin = new AdminService(db, storeClient, limiters.specs, providers, config.admin?.timeZone ?? 'UTC')
+  const admin = new AdminService(
+    db,
+    storeClient,
+    limiters.specs,
+    providers,
+    config.admin?.timeZone ?? 'UTC',
+    config.abuse.pumping.dropDigits,
+  )
   const adminFailures = config.admin
     ? await limiters.create({ name: 'admin_auth', ...ADMIN_AUTH_FAILURES })
     : null

@@ -626,42 +626,53 @@
     if (empty) empty.hidden = rows.length > 0
   }
 
+  /** The limit's name in the page's language; a limit added later shows its setting name until translated. */
+  const limitName = (name) => (I18N[state.lang][`limit_${name}`] ? t(`limit_${name}`) : name)
+
   async function loadAbuse() {
     pressSegment('#abuse-range', 'hours', state.abuseHours)
     const a = await api(`/abuse?hours=${state.abuseHours}`)
-    const blocks = a.blocks
-    $('#blocks-card').hidden = !Array.isArray(blocks)
-    if (Array.isArray(blocks))
-      fillTable(
-        '#blocks-table',
-        blocks.map((b) =>
+    fillTable(
+      '#blocks-table',
+      a.blocks.map((b) =>
+        el(
+          'tr',
+          {},
           el(
-            'tr',
+            'td',
             {},
-            el('td', { class: 'mono' }, b.key),
-            el('td', {}, b.reason),
-            el('td', {}, b.until ? fmtTime(b.until) : '—'),
+            el('span', { class: 'mono' }, `${b.prefix}•••`),
+            el('span', { class: 'sub' }, t('subject_prefix')),
+          ),
+          el(
+            'td',
+            {},
+            t(`reason_${b.reason}`),
+            el('span', { class: 'sub' }, `${b.detail} · ${b.created_by}`),
+          ),
+          el('td', {}, b.expires_at ? fmtTime(b.expires_at) : t('untilRemoved')),
+          el(
+            'td',
+            { class: 'num' },
             el(
-              'td',
-              { class: 'num' },
-              el(
-                'button',
-                {
-                  class: 'btn btn-danger',
-                  type: 'button',
-                  onclick: () =>
-                    confirm(t('unblockConfirm', { key: b.key })) &&
-                    guarded(async () => {
-                      await api(`/blocks/${encodeURIComponent(b.id)}`, { method: 'DELETE' })
-                      await loadAbuse()
-                    }),
-                },
-                t('unblock'),
-              ),
+              'button',
+              {
+                class: 'btn btn-danger',
+                type: 'button',
+                'data-prefix': b.prefix,
+                onclick: () =>
+                  confirm(t('unblockConfirm', { key: b.prefix })) &&
+                  guarded(async () => {
+                    await api(`/blocks/${encodeURIComponent(b.prefix)}`, { method: 'DELETE' })
+                    await loadAbuse()
+                  }),
+              },
+              t('unblock'),
             ),
           ),
         ),
-      )
+      ),
+    )
     fillTable(
       '#limited-table',
       a.limited.map((l) =>
@@ -674,7 +685,7 @@
             el('span', { class: 'mono' }, l.key),
             el('span', { class: 'sub' }, t(`subject_${l.subject}`)),
           ),
-          el('td', {}, t(`limit_${l.limit}`)),
+          el('td', {}, limitName(l.limit)),
           el('td', { class: 'num' }, `${fmtInt(l.count)} / ${fmtInt(l.max)}`),
           el('td', { class: 'num' }, fmtWait(l.retry_after)),
         ),

@@ -7,7 +7,7 @@ import { type LimitSpec, limitRedisPrefix, limitTable } from '../otp/limits.js'
 export interface LimitedKey {
   /** The limit's name, e.g. otp_ip (requests per IP) or otp_resend (the per-number cooldown). */
   limit: string
-  subject: 'ip' | 'number' | 'other'
+  subject: 'ip' | 'number' | 'prefix' | 'other'
   key: string
   /** Requests counted in the current window, and the most the limit allows. */
   count: number
@@ -16,8 +16,8 @@ export interface LimitedKey {
   retry_after: number
 }
 
-const subjectOf = (key: string): LimitedKey['subject'] =>
-  /^\+\d{6,15}$/.test(key) ? 'number' : isIP(key) ? 'ip' : 'other'
+const subjectOf = (limit: string, key: string): LimitedKey['subject'] =>
+  isIP(key) ? 'ip' : /^\+\d{2,15}$/.test(key) ? (limit.includes('prefix') ? 'prefix' : 'number') : 'other'
 
 /**
  * The keys that are at or over a limit right now, read from wherever rate-limiter-flexible keeps them (Redis
@@ -42,7 +42,7 @@ export async function limitedKeys(
       if (Number(r.points) < spec.points) continue
       out.push({
         limit: spec.name,
-        subject: subjectOf(r.key),
+        subject: subjectOf(spec.name, r.key),
         key: r.key,
         count: Number(r.points),
         max: spec.points,

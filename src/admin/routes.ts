@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
+import Type from 'typebox'
+import { AppError } from '../errors.js'
 import { errors } from '../http/schemas.js'
 import { adminGate } from './auth.js'
 import {
   AbuseQuery,
   AbuseResponse,
   BillingResponse,
+  BlockParams,
   InfoResponse,
   LogsQuery,
   LogsResponse,
@@ -111,5 +114,27 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       },
     },
     async (request) => await service.abuse(request.query.hours),
+  )
+
+  app.delete(
+    '/blocks/:prefix',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Lifts the block of a number prefix (kept as history; the detector leaves it alone for a window)',
+        params: BlockParams,
+        response: { 204: Type.Null({ description: 'Unblocked' }), ...denied, ...errors(422) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await service.unblock(request.params.prefix))) throw new AppError('BLOCK_NOT_FOUND')
+      request.log.info(
+        { prefix: request.params.prefix },
+        `🔓 Prefix ${request.params.prefix} unblocked from the admin console`,
+      )
+      return reply.status(204).send(null)
+    },
   )
 }

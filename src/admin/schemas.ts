@@ -152,13 +152,31 @@ export const AbuseQuery = Type.Object(
 export const AbuseResponse = Type.Object(
   {
     hours: Type.Integer(),
+    blocks: Type.Array(
+      Type.Object(
+        {
+          prefix: Type.String({
+            description: 'The number without its last digits (PUMPING_PREFIX_DROP_DIGITS)',
+          }),
+          reason: Type.Enum(['volume', 'verify_rate', 'manual']),
+          detail: Type.String({ description: 'What the detector saw, e.g. "31 codes in 3600 s"' }),
+          created_by: Type.String({ description: 'auto (the detector), cli, admin…' }),
+          created_at: Type.String({ format: 'date-time' }),
+          expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+            description: 'null: until removed',
+          }),
+        },
+        strict,
+      ),
+      { description: 'Number prefixes blocked now (SMS pumping), newest first' },
+    ),
     limited: Type.Array(
       Type.Object(
         {
           limit: Type.String({
             description: 'otp_ip: requests per IP; otp_resend: the per-number cooldown; ...',
           }),
-          subject: Type.Enum(['ip', 'number', 'other']),
+          subject: Type.Enum(['ip', 'number', 'prefix', 'other']),
           key: Type.String(),
           count: Type.Integer(),
           max: Type.Integer(),
@@ -173,7 +191,7 @@ export const AbuseResponse = Type.Object(
     top_prefixes: Type.Array(
       Type.Object(
         {
-          prefix: Type.String({ description: 'The number without its last 3 digits' }),
+          prefix: Type.String({ description: 'The number without its last PUMPING_PREFIX_DROP_DIGITS digits' }),
           messages: Type.Integer(),
           numbers: Type.Integer(),
         },
@@ -234,5 +252,10 @@ export const BillingResponse = Type.Object(
       ),
     ),
   },
+  strict,
+)
+
+export const BlockParams = Type.Object(
+  { prefix: Type.String({ pattern: '^\\+\\d{2,15}$', description: 'The blocked prefix, e.g. +998901234' }) },
   strict,
 )

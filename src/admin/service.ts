@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import { type ExpressionBuilder, sql } from 'kysely'
+import { listBlocks, removeBlock } from '../abuse/blocks.js'
 import type { DatabaseHandle } from '../db/index.js'
 import type { Database, SmsLog, SmsReceipt, SmsStatus } from '../db/schema.js'
 import { AppError } from '../errors.js'
@@ -122,6 +123,8 @@ export class AdminService {
     private readonly limits: readonly LimitSpec[],
     private readonly providers: readonly SmsProvider[],
     readonly timeZone: string,
+    /** Trailing digits dropped from a number to get its prefix (PUMPING_PREFIX_DROP_DIGITS). */
+    private readonly prefixDropDigits = 3,
   ) {}
 
   private get db() {
@@ -358,9 +361,15 @@ export class AdminService {
     )
   }
 
+  /** Lifts a prefix block (the row stays as history, removed by "admin"); false when none is in force. */
+  async unblock(prefix: string, now = Date.now()): Promise<boolean> {
+    return await removeBlock(this.db, prefix, 'admin', now)
+  }
+
   /**
-   * Who is held back right now (numbers and IPs at a rate limit), and who sends the most in the last `hours`:
-   * IPs by codes sent, number prefixes (the number without its last 3 digits) by messages.
+   * Who is held back right now (prefixes blocked as SMS pumping, numbers and IPs at a rate limit), and who sends
+   * the most in the last `hours`:
+   * IPs by codes sent, number prefixes (the number without its last PUMPING_PREFIX_DROP_DIGITS digits) by messages.
    */
   async abuse(hours: number, now = Date.now()) {
     const since = now - hours * 3_600_000
@@ -380,7 +389,7 @@ export class AdminService {
       .orderBy('ip')
       .limit(10)
       .execute()
-    const prefix = sql<string>`substr(phone, 1, length(phone) - 3)`
+    const prefix = sql<string>`substr(phone, 1, length(phone) - ${sql.lit(this.prefixDropDigits)})`
     const topPrefixes = await this.db
       .selectFrom('sms_log')
       .select((eb) => [
@@ -394,8 +403,17 @@ export class AdminService {
       .orderBy('prefix')
       .limit(10)
       .execute()
+    const blocks = await listBlocks(this.db, { now })
     return {
       hours,
+      blocks: blocks.map((b) => ({
+        prefix: b.prefix,
+        reason: b.reason,
+        detail: b.detail,
+        created_by: b.created_by,
+        created_at: iso(b.created_at),
+        expires_at: b.expires_at === null ? null : iso(b.expires_at),
+      })),
       limited,
       top_ips: topIps.map((r) => ({
         ip: r.ip as string,

@@ -34,6 +34,7 @@ export const en: Messages = {
       'This refresh token has already been used. For your safety the session was closed: sign in again.',
     ADMIN_DISABLED: () => 'The admin console is disabled: set ADMIN_TOKEN to enable it.',
     ADMIN_TOKEN_INVALID: () => 'Wrong admin token.',
+    BLOCK_NOT_FOUND: () => 'No block is in force for this prefix.',
     SERVICE_UNAVAILABLE: () => 'The service is temporarily unavailable. Please try again later.',
     NOT_READY: () => 'The service is not ready yet.',
     WEBHOOK_FORBIDDEN: () => 'The callback could not be authenticated.',

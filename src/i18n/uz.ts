@@ -36,6 +36,7 @@ export const uz = {
       'Bu yangilash tokeni allaqachon ishlatilgan. Xavfsizlik uchun seans yopildi: qaytadan kiring.',
     ADMIN_DISABLED: () => "Boshqaruv paneli o'chirilgan: uni yoqish uchun ADMIN_TOKEN sozlamasini kiriting.",
     ADMIN_TOKEN_INVALID: () => "Administrator tokeni noto'g'ri.",
+    BLOCK_NOT_FOUND: () => "Bu prefiks uchun amaldagi blok yo'q.",
     SERVICE_UNAVAILABLE: () => "Xizmat vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
     NOT_READY: () => 'Xizmat hali tayyor emas.',
     WEBHOOK_FORBIDDEN: () => "Qayta chaqiruvning haqiqiyligini tasdiqlab bo'lmadi.",

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { blockPrefix } from '../../src/abuse/blocks.js'
 import { AdminService } from '../../src/admin/service.js'
 import { loadConfig } from '../../src/config.js'
 import { SmsError } from '../../src/sms/provider.js'
@@ -443,3 +444,99 @@ test('billing over HTTP: balances of the providers that report one, and why one 
   assert.equal((await get(ta, '/api/v1/admin/billing', {})).statusCode, 401)
   assert.equal((await get(ta, '/api/v1/admin/billing?from=2026-13-01')).statusCode, 422)
 })
+
+for (const backend of BACKENDS) {
+  test(`[${backend.name}] blocked prefixes: listed with their reason, lifted from the console`, {
+    skip: backend.skip,
+  }, async (t) => {
+    const ta = await buildTestApp(t, { env: { ...ADMIN_ENV, ...(await backend.env(t)) } })
+    const db = ta.app.storage.db.db
+    const now = Date.now()
+    await blockPrefix(
+      db,
+      {
+        prefix: '+998901234',
+        reason: 'volume',
+        detail: '31 codes in 3600 s',
+        createdBy: 'auto',
+        expiresAt: now + 3_600_000,
+      },
+      now - 1000,
+    )
+    await blockPrefix(
+      db,
+      { prefix: '+998935550', reason: 'manual', detail: 'fraud report', createdBy: 'cli', expiresAt: null },
+      now,
+    )
+    await blockPrefix(
+      db,
+      { prefix: '+998977770', reason: 'verify_rate', detail: 'old', createdBy: 'auto', expiresAt: now - 1 },
+      now - 7_200_000,
+    )
+
+    const blocked = await post(ta.app, '/api/v1/auth/send-otp', { phone: '+998901234567' })
+    assert.equal(blocked.json().code, 'OTP_PREFIX_BLOCKED')
+
+    const a = (await get(ta, '/api/v1/admin/abuse')).json()
+    assert.deepEqual(a.blocks, [
+      {
+        prefix: '+998935550',
+        reason: 'manual',
+        detail: 'fraud report',
+        created_by: 'cli',
+        created_at: new Date(now).toISOString(),
+        expires_at: null,
+      },
+      {
+        prefix: '+998901234',
+        reason: 'volume',
+        detail: '31 codes in 3600 s',
+        created_by: 'auto',
+        created_at: new Date(now - 1000).toISOString(),
+        expires_at: new Date(now + 3_600_000).toISOString(),
+      },
+    ])
+
+    const lift = await ta.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/admin/blocks/%2B998901234',
+      headers: auth,
+    })
+    assert.equal(lift.statusCode, 204)
+    const again = await ta.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/admin/blocks/%2B998901234',
+      headers: { ...auth, 'accept-language': 'en' },
+    })
+    assert.equal(again.statusCode, 404)
+    assert.deepEqual(again.json(), {
+      code: 'BLOCK_NOT_FOUND',
+      detail: 'No block is in force for this prefix.',
+    })
+    assert.equal(
+      (await ta.app.inject({ method: 'DELETE', url: '/api/v1/admin/blocks/%2B998977770', headers: auth }))
+        .statusCode,
+      404,
+    )
+    assert.equal(
+      (await ta.app.inject({ method: 'DELETE', url: '/api/v1/admin/blocks/abc', headers: auth })).statusCode,
+      422,
+    )
+    assert.equal(
+      (await ta.app.inject({ method: 'DELETE', url: '/api/v1/admin/blocks/%2B998935550' })).statusCode,
+      401,
+    )
+
+    const row = await db
+      .selectFrom('blocked_prefixes')
+      .selectAll()
+      .where('prefix', '=', '+998901234')
+      .executeTakeFirstOrThrow()
+    assert.equal(row.removed_by, 'admin')
+    assert.deepEqual(
+      (await get(ta, '/api/v1/admin/abuse')).json().blocks.map((b: { prefix: string }) => b.prefix),
+      ['+998935550'],
+    )
+    assert.equal((await post(ta.app, '/api/v1/auth/send-otp', { phone: '+998901234567' })).statusCode, 200)
+  })
+}

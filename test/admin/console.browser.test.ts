@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync } from 'node:fs'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
+import { blockPrefix } from '../../src/abuse/blocks.js'
 import { buildTestApp, FakeSms } from '../helpers.js'
 import { ADMIN_ENV, ADMIN_TOKEN, seedTraffic } from './seed.js'
 
@@ -47,6 +48,21 @@ test('the admin console in Chromium: sign-in, logs filter, charts, languages', {
       payload: { phone },
       remoteAddress: '203.0.113.7',
     })
+  const db = ta.app.storage.db.db
+  await blockPrefix(db, {
+    prefix: '+998901234',
+    reason: 'volume',
+    detail: '31 codes in 3600 s',
+    createdBy: 'auto',
+    expiresAt: Date.now() + 12 * 3_600_000,
+  })
+  await blockPrefix(db, {
+    prefix: '+998935550',
+    reason: 'verify_rate',
+    detail: '1 of 24 codes verified in 3600 s (below 0.1)',
+    createdBy: 'auto',
+    expiresAt: Date.now() + 6 * 3_600_000,
+  })
   await ta.app.listen({ port: 0, host: '127.0.0.1' })
   const address = ta.app.server.address()
   assert.ok(address && typeof address === 'object')
@@ -154,7 +170,18 @@ test('the admin console in Chromium: sign-in, logs filter, charts, languages', {
   assert.match((await page.locator('#limited-table tbody').textContent()) ?? '', /203\.0\.113\.7/)
   assert.ok((await page.locator('#ips-table tbody tr').count()) > 0)
   assert.ok((await page.locator('#prefixes-table tbody tr').count()) > 0)
+  assert.equal(await page.locator('#blocks-table tbody tr').count(), 2)
   await page.screenshot({ path: `${SHOTS}/admin-abuse.png`, fullPage: true })
+  // Unblock one prefix (after the confirmation dialog): it leaves the list and the database says so.
+  page.once('dialog', (dialog) => dialog.accept())
+  await page.click('#blocks-table button[data-prefix="+998901234"]')
+  await page.waitForFunction(() => document.querySelectorAll('#blocks-table tbody tr').length === 1)
+  const lifted = await db
+    .selectFrom('blocked_prefixes')
+    .select('removed_by')
+    .where('prefix', '=', '+998901234')
+    .executeTakeFirstOrThrow()
+  assert.equal(lifted.removed_by, 'admin')
 
   // Russian, then English: the whole page follows, and the choice survives a reload; the token does too.
   await page.selectOption('#lang', 'ru')
