@@ -1,4 +1,4 @@
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { SMS_STATUSES } from './service.js'
 
 // Shapes of the admin API: Fastify validates and serialises with them, and the OpenAPI document (tag `admin`)
@@ -80,23 +80,23 @@ const Attempt = Type.Object(
   strict,
 )
 
+const Message = Type.Object(
+  {
+    request_id: Type.String({ description: 'One send request; its attempts share it' }),
+    phone: Type.String(),
+    country: Type.String(),
+    operator: NullableString,
+    status: status("The last attempt's status"),
+    provider: Type.String({ description: "The last attempt's provider" }),
+    created_at: Type.String({ format: 'date-time' }),
+    attempts: Type.Array(Attempt),
+  },
+  strict,
+)
+
 export const LogsResponse = Type.Object(
   {
-    messages: Type.Array(
-      Type.Object(
-        {
-          request_id: Type.String({ description: 'One send request; its attempts share it' }),
-          phone: Type.String(),
-          country: Type.String(),
-          operator: NullableString,
-          status: status("The last attempt's status"),
-          provider: Type.String({ description: "The last attempt's provider" }),
-          created_at: Type.String({ format: 'date-time' }),
-          attempts: Type.Array(Attempt),
-        },
-        strict,
-      ),
-    ),
+    messages: Type.Array(Message),
     next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
   },
   strict,
@@ -191,13 +191,29 @@ export const AbuseResponse = Type.Object(
     top_prefixes: Type.Array(
       Type.Object(
         {
-          prefix: Type.String({ description: 'The number without its last PUMPING_PREFIX_DROP_DIGITS digits' }),
+          prefix: Type.String({
+            description: 'The number without its last PUMPING_PREFIX_DROP_DIGITS digits',
+          }),
           messages: Type.Integer(),
           numbers: Type.Integer(),
         },
         strict,
       ),
     ),
+  },
+  strict,
+)
+
+const ProviderBalance = Type.Object(
+  {
+    provider: Type.String(),
+    balance: Type.Union([Type.Number(), Type.Null()], {
+      description: "In the gateway's currency; null when it reports none or could not be asked",
+    }),
+    currency: NullableString,
+    error: Type.Union([Type.String(), Type.Null()], {
+      description: 'Why the balance could not be read',
+    }),
   },
   strict,
 )
@@ -236,21 +252,7 @@ export const BillingResponse = Type.Object(
       },
       strict,
     ),
-    balances: Type.Array(
-      Type.Object(
-        {
-          provider: Type.String(),
-          balance: Type.Union([Type.Number(), Type.Null()], {
-            description: "In the gateway's currency; null when it reports none or could not be asked",
-          }),
-          currency: NullableString,
-          error: Type.Union([Type.String(), Type.Null()], {
-            description: 'Why the balance could not be read',
-          }),
-        },
-        strict,
-      ),
-    ),
+    balances: Type.Array(ProviderBalance),
   },
   strict,
 )
@@ -259,3 +261,8 @@ export const BlockParams = Type.Object(
   { prefix: Type.String({ pattern: '^\\+\\d{2,15}$', description: 'The blocked prefix, e.g. +998901234' }) },
   strict,
 )
+
+export type LogFilter = Static<typeof LogsQuery>
+export type AttemptOut = Static<typeof Attempt>
+export type MessageOut = Static<typeof Message>
+export type ProviderBalanceOut = Static<typeof ProviderBalance>

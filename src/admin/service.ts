@@ -9,6 +9,7 @@ import type { SmsProvider } from '../sms/provider.js'
 import { billingReport } from './billing.js'
 import { addDays, type DayRange, dayOf, dayRange, isDay, startOfDay, zoneOffsetMs } from './days.js'
 import { type LimitedKey, limitedKeys } from './limits.js'
+import type { LogFilter, MessageOut, ProviderBalanceOut } from './schemas.js'
 
 export const SMS_STATUSES = [
   'pending',
@@ -22,68 +23,6 @@ export const SMS_STATUSES = [
 const IN_FLIGHT = new Set<SmsStatus>(['pending', 'queued', 'sent'])
 const MAX_RANGE_DAYS = 366
 const BALANCE_TIMEOUT_MS = 5000
-
-export interface LogFilter {
-  /** Digits anywhere in the number: "901234567" finds +998901234567. */
-  phone?: string | undefined
-  status?: SmsStatus | undefined
-  provider?: string | undefined
-  country?: string | undefined
-  /** Local days (ADMIN_TIMEZONE), both included. */
-  from?: string | undefined
-  to?: string | undefined
-  limit: number
-  /** Opaque: the next_cursor of the previous page. */
-  cursor?: string | undefined
-}
-
-export interface Receipt {
-  status: SmsStatus
-  /** The status as the gateway wrote it (DELIVRD, delivered…). */
-  provider_status: string
-  error_code: string | null
-  received_at: string
-}
-
-export interface Attempt {
-  id: string
-  attempt: number
-  provider: string
-  provider_message_id: string | null
-  status: SmsStatus
-  error_code: string | null
-  error_message: string | null
-  segments: number | null
-  /** In `currency` (USD or UZS) and in dollars; null when no price is known. */
-  cost: number | null
-  currency: string | null
-  cost_usd: number | null
-  /** 'estimate' (price table) or 'provider' (the gateway reported it). */
-  price_source: 'estimate' | 'provider' | null
-  created_at: string
-  updated_at: string
-  receipts: Receipt[]
-}
-
-export interface ProviderBalance {
-  provider: string
-  /** null when the gateway reports no balance, or could not be asked (then `error` says why). */
-  balance: number | null
-  currency: string | null
-  error: string | null
-}
-
-export interface Message {
-  request_id: string
-  phone: string
-  country: string
-  operator: string | null
-  /** The last attempt's status and provider: the message's outcome. */
-  status: SmsStatus
-  provider: string
-  created_at: string
-  attempts: Attempt[]
-}
 
 const iso = (ms: number) => new Date(ms).toISOString()
 const rate = (part: number, whole: number) =>
@@ -164,7 +103,7 @@ export class AdminService {
   async logs(
     filter: LogFilter,
     now = Date.now(),
-  ): Promise<{ messages: Message[]; next_cursor: string | null }> {
+  ): Promise<{ messages: MessageOut[]; next_cursor: string | null }> {
     const offset = zoneOffsetMs(this.timeZone, now)
     checkDays(filter.from, filter.to)
     const cursor = filter.cursor ? decodeCursor(filter.cursor) : null
@@ -346,9 +285,9 @@ export class AdminService {
   }
 
   /** Asks every provider that reports a balance, all at once, each within a few seconds. */
-  async balances(): Promise<ProviderBalance[]> {
+  async balances(): Promise<ProviderBalanceOut[]> {
     return await Promise.all(
-      this.providers.map(async (p): Promise<ProviderBalance> => {
+      this.providers.map(async (p): Promise<ProviderBalanceOut> => {
         const none = { provider: p.name, balance: null, currency: null }
         if (!p.balance) return { ...none, error: null }
         try {
@@ -429,7 +368,7 @@ export class AdminService {
   }
 }
 
-function toMessage(rows: SmsLog[], receipts: Map<string, SmsReceipt[]>): Message {
+function toMessage(rows: SmsLog[], receipts: Map<string, SmsReceipt[]>): MessageOut {
   const first = rows[0] as SmsLog
   const last = rows.at(-1) as SmsLog
   return {
