@@ -19,6 +19,9 @@ import { healthRoutes } from './http/health.js'
 import { registerSecurity } from './http/security.js'
 import { registerValidators } from './http/validation.js'
 import { createLogger } from './logger.js'
+import { registerMetrics } from './metrics/http.js'
+import { Metrics } from './metrics/index.js'
+import { instrumentProvider } from './metrics/sms.js'
 import { OtpEvents } from './otp/events.js'
 import { LimiterFactory } from './otp/limits.js'
 import { OtpService } from './otp/service.js'
@@ -46,6 +49,7 @@ declare module 'fastify' {
     sms: SmsSender
     receipts: ReceiptService
     abuse: AbuseGuard
+    metrics: Metrics
   }
 }
 
@@ -144,14 +148,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const otpStore: OtpStore = storeClient
     ? new RedisOtpStore(storeClient.client, storeClient.keyPrefix)
     : new SqlOtpStore(db.db)
+  const metrics = new Metrics()
   const prices = { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd }
   const providers = overrides.smsProviders ?? configuredProviders(config, log)
-  const sms = new SmsSender(providers, db.db, log, {
-    timeoutMs: config.sms.timeoutMs,
-    routes: config.sms.routes,
-    circuit: config.sms.circuit,
-    prices,
-  })
+  const sms = new SmsSender(
+    providers.map((p) => instrumentProvider(p, metrics, prices)),
+    db.db,
+    log,
+    { timeoutMs: config.sms.timeoutMs, routes: config.sms.routes, circuit: config.sms.circuit, prices },
+  )
   const receipts = new ReceiptService(db.db, log, config.sms.uzsPerUsd)
   const guard = new AbuseGuard(
     config,
@@ -209,6 +214,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('sms', sms)
   app.decorate('receipts', receipts)
   app.decorate('abuse', guard)
+  app.decorate('metrics', metrics)
+  registerMetrics(app, metrics, config.metrics.token)
 
   const sweep = setInterval(() => {
     otpStore.sweep(Date.now()).catch((err) => log.warn({ err }, 'could not remove expired codes'))

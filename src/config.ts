@@ -135,6 +135,13 @@ export const EnvSchema = Type.Object({
     description: 'false, true, a number of proxy hops, or comma-separated proxy addresses/CIDRs',
   }),
   DEFAULT_LANGUAGE: oneOf(LANGUAGES, 'uz', 'uz, ru or en'),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      pattern: '^\\S+$',
+      description: 'a random string of 16 characters or more, without spaces',
+    }),
+  ),
   CORS_ORIGINS: Type.String({
     default: '',
     pattern: '^(|\\*|https?://[^,\\s]+(\\s*,\\s*https?://[^,\\s]+)*)$',
@@ -198,6 +205,7 @@ const SECRET_SETTINGS = new Set([
   'PLAYMOBILE_PASSWORD',
   'HTTP_SMS_SECRET',
   'WEBHOOK_TOKEN',
+  'METRICS_TOKEN',
   'CAPTCHA_SECRET',
   'ADMIN_TOKEN',
 ])
@@ -218,6 +226,19 @@ export function readEnv(
   const merged: Record<string, string> = { ...fromFile }
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) merged[k] = v
   return merged
+}
+
+/**
+ * Settings of the env file that the process environment overrides with another value (the environment wins,
+ * which surprises whoever just edited the file). Names only: values may be secrets.
+ */
+export function environmentOverrides(
+  fileSettings: Record<string, string>,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): string[] {
+  return Object.keys(fileSettings).filter(
+    (k) => k in EnvSchema.properties && processEnv[k] !== undefined && processEnv[k] !== fileSettings[k],
+  )
 }
 
 function describe(key: string, value: unknown): string {
@@ -549,6 +570,8 @@ function toConfig(env: Env) {
         ? ('*' as const)
         : new Set(env.ALLOWED_COUNTRIES.split(',').map((s) => s.trim().toUpperCase() as CountryCode)),
     defaultLanguage: env.DEFAULT_LANGUAGE,
+    /** `GET /metrics` requires `Authorization: Bearer <token>` when set. */
+    metrics: { token: env.METRICS_TOKEN ?? null },
     cors: {
       origins:
         env.CORS_ORIGINS === ''

@@ -53,21 +53,33 @@ export function openDatabase(config: Config['database']): DatabaseHandle {
   return { kind: 'postgres', raw, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: raw }) }) }
 }
 
-export async function migrate(handle: DatabaseHandle): Promise<string[]> {
+async function migrator(handle: DatabaseHandle): Promise<Migrator> {
   // Kysely looks for its bookkeeping tables in any schema unless told which one; pin it to the schema our
   // tables go to (the first of search_path), so two deployments in two schemas of one database stay apart.
   const migrationTableSchema =
     handle.kind === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db)).rows[0]?.schema
       : undefined
-  const migrator = new Migrator({
+  return new Migrator({
     db: handle.db,
     provider: migrationProvider({ dialect: handle.kind }),
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   })
-  const { error, results } = await migrator.migrateToLatest()
+}
+
+/** Applies every pending migration; returns the names of those it ran. */
+export async function migrate(handle: DatabaseHandle): Promise<string[]> {
+  const { error, results } = await (await migrator(handle)).migrateToLatest()
   if (error) throw error
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/** Every known migration and when it was applied (null: pending). Reads only: creates no table. */
+export async function migrationStatus(
+  handle: DatabaseHandle,
+): Promise<{ name: string; appliedAt: Date | null }[]> {
+  const list = await (await migrator(handle)).getMigrations()
+  return list.map((m) => ({ name: m.name, appliedAt: m.executedAt ?? null }))
 }
 
 export async function ping(db: Db): Promise<void> {

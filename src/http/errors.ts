@@ -4,6 +4,13 @@ import { AppError, ERROR_STATUS, type ErrorCode, type ErrorParams } from '../err
 import { messages } from '../i18n/index.js'
 import { requestLanguage } from './language.js'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The code of the error this request was answered with (for metrics), null when it succeeded. */
+    errorCode: ErrorCode | null
+  }
+}
+
 interface Classified {
   code: ErrorCode
   params?: ErrorParams
@@ -94,8 +101,10 @@ export function errorBody(
  * working, `code` is what new clients switch on. Nothing internal (stack, SQL, gateway credentials) is sent.
  */
 export function registerErrorHandlers(app: FastifyInstance, defaultLanguage: Language): void {
+  app.decorateRequest('errorCode', null)
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const c = classify(err)
+    request.errorCode = c.code
     const status = ERROR_STATUS[c.code]
     if (status >= 500) request.log.error({ err }, `request failed: ${c.code}`)
     if (c.retryAfter !== undefined) void reply.header('Retry-After', String(c.retryAfter))
@@ -103,7 +112,8 @@ export function registerErrorHandlers(app: FastifyInstance, defaultLanguage: Lan
       .status(status)
       .send(errorBody(c.code, requestLanguage(request, defaultLanguage), c.params, c.extra))
   })
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody('NOT_FOUND', requestLanguage(request, defaultLanguage))),
-  )
+  app.setNotFoundHandler((request, reply) => {
+    request.errorCode = 'NOT_FOUND'
+    return reply.status(404).send(errorBody('NOT_FOUND', requestLanguage(request, defaultLanguage)))
+  })
 }

@@ -35,6 +35,7 @@ export const en: Messages = {
     ADMIN_DISABLED: () => 'The admin console is disabled: set ADMIN_TOKEN to enable it.',
     ADMIN_TOKEN_INVALID: () => 'Wrong admin token.',
     BLOCK_NOT_FOUND: () => 'No block is in force for this prefix.',
+    METRICS_UNAUTHORIZED: () => 'Missing or wrong metrics token: send Authorization: Bearer <METRICS_TOKEN>.',
     SERVICE_UNAVAILABLE: () => 'The service is temporarily unavailable. Please try again later.',
     NOT_READY: () => 'The service is not ready yet.',
     WEBHOOK_FORBIDDEN: () => 'The callback could not be authenticated.',

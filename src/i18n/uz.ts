@@ -37,6 +37,8 @@ export const uz = {
     ADMIN_DISABLED: () => "Boshqaruv paneli o'chirilgan: uni yoqish uchun ADMIN_TOKEN sozlamasini kiriting.",
     ADMIN_TOKEN_INVALID: () => "Administrator tokeni noto'g'ri.",
     BLOCK_NOT_FOUND: () => "Bu prefiks uchun amaldagi blok yo'q.",
+    METRICS_UNAUTHORIZED: () =>
+      "Metrika tokeni yo'q yoki noto'g'ri: Authorization: Bearer <METRICS_TOKEN> sarlavhasini yuboring.",
     SERVICE_UNAVAILABLE: () => "Xizmat vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
     NOT_READY: () => 'Xizmat hali tayyor emas.',
     WEBHOOK_FORBIDDEN: () => "Qayta chaqiruvning haqiqiyligini tasdiqlab bo'lmadi.",

@@ -18,6 +18,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/send-otp',
     {
+      config: { otpStage: 'send' },
       schema: {
         tags: ['auth'],
         summary: 'Send a one-time code by SMS',
@@ -44,6 +45,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/verify-otp',
     {
+      config: { otpStage: 'verify' },
       schema: {
         tags: ['auth'],
         summary: 'Check the code and open a session; the first success creates the user',

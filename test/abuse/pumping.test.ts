@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { blockPrefix, listBlocks, numberPrefix, removeBlock } from '../../src/abuse/blocks.js'
-import { run } from '../../src/cli/index.js'
+import { cli as runCli } from '../cli/helpers.js'
 import { BACKENDS, buildTestApp, post, type TestApp } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'
@@ -111,15 +111,8 @@ test('CLI: blocks list | remove, --help, one-line errors', async (t) => {
   await send(ta, inPrefix(2))
   const env = { DATABASE_URL: `sqlite:${join(ta.dir, 'test.db')}`, LOG_FILE: '-' }
   const cli = async (...argv: string[]) => {
-    const out: string[] = []
-    const err: string[] = []
-    const code = await run(
-      argv,
-      (s) => out.push(s),
-      (s) => err.push(s),
-      env,
-    )
-    return { code, out: out.join('\n'), err: err.join('\n') }
+    const r = await runCli(argv, { env })
+    return { code: r.code, out: r.stdout, err: r.stderr }
   }
   const list = await cli('blocks', 'list')
   assert.equal(list.code, 0)
@@ -135,21 +128,15 @@ test('CLI: blocks list | remove, --help, one-line errors', async (t) => {
   assert.equal((await send(ta, inPrefix(3))).statusCode, 200, 'the running service sees the removal')
 
   const missing = await cli('blocks', 'remove', '+998901234')
-  assert.deepEqual(missing, { code: 2, out: '', err: 'royal-taxi: no active block for +998901234' })
-  assert.equal((await cli('blocks', 'remove')).code, 2)
-  assert.equal((await cli('blocks', 'list', '--bogus')).err.split('\n').length, 1)
-  assert.equal((await cli('nonsense')).err, 'royal-taxi: unknown command "nonsense" (see royal-taxi --help)')
-  const help = await cli('--help')
+  assert.deepEqual(missing, { code: 1, out: '', err: 'royal-taxi: no active block for +998901234' })
+  assert.equal((await cli('blocks', 'remove')).code, 1)
+  assert.equal((await cli('blocks', 'list', '--bogus')).err.split('\n')[0], "error: unknown option '--bogus'")
+  assert.equal((await cli('nonsense')).err.split('\n')[0], "error: unknown command 'nonsense'")
+  const help = await cli('blocks', '--help')
   assert.equal(help.code, 0)
-  assert.match(help.out, /blocks list/)
-  assert.match(help.out, /blocks remove <prefix>/)
-  const bad = await run(
-    ['blocks', 'list'],
-    () => {},
-    (s) => assert.match(s, /^royal-taxi: DATABASE_URL/),
-    {
-      DATABASE_URL: 'mysql://nope',
-    },
-  )
-  assert.equal(bad, 2)
+  assert.match(help.out, /^ {2}list \[options\]/m)
+  assert.match(help.out, /^ {2}remove <prefix>/m)
+  const bad = await runCli(['blocks', 'list'], { env: { DATABASE_URL: 'mysql://nope' } })
+  assert.match(bad.stderr, /^royal-taxi: invalid configuration: DATABASE_URL/)
+  assert.equal(bad.code, 1)
 })

@@ -4,17 +4,17 @@ import { EskizProvider } from '../../src/sms/eskiz.js'
 import type { SmsError } from '../../src/sms/provider.js'
 import { buildTestApp, post } from '../helpers.js'
 import { startPrismOn } from '../prism.js'
-import { type Answer, ESKIZ_SPEC, eskizSkipReason, fakeGateway, type Received } from './gateway-fakes.js'
+import {
+  type Answer,
+  ESKIZ_SPEC,
+  eskizEnv,
+  eskizSkipReason,
+  fakeGateway,
+  type Received,
+} from './gateway-fakes.js'
 
 const PHONE = '+998901234567'
 const SPEC_ID = '59bf10a2-aba8-4694-8fd5-0be20102a580'
-const eskizEnv = (baseUrl: string, extra: Record<string, string> = {}) => ({
-  ESKIZ_ENABLED: 'true',
-  ESKIZ_EMAIL: 'ops@royaltaxi.uz',
-  ESKIZ_PASSWORD: 'eskiz-secret-pass',
-  ESKIZ_API_BASE_URL: baseUrl,
-  ...extra,
-})
 
 const config = (baseUrl: string, callbackUrl: string | null = null) => ({
   email: 'ops@royaltaxi.uz',

@@ -94,3 +94,12 @@ export function localGatewaysEnv(playmobileUrl: string, httpUrl: string): Record
     HTTP_SMS_SECRET: 'http-gateway-secret-0123',
   }
 }
+
+/** Settings enabling Eskiz at `baseUrl`, as the server reads them. */
+export const eskizEnv = (baseUrl: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  ESKIZ_ENABLED: 'true',
+  ESKIZ_EMAIL: 'ops@royaltaxi.uz',
+  ESKIZ_PASSWORD: 'eskiz-secret-pass',
+  ESKIZ_API_BASE_URL: baseUrl,
+  ...extra,
+})

@@ -1,0 +1,73 @@
+import type { Command } from 'commander'
+import { listBlocks, removeBlock } from '../../abuse/blocks.js'
+import { migrate } from '../../db/index.js'
+import type { BlockedPrefix } from '../../db/schema.js'
+import { type CliContext, CliError, cliConfig, type GlobalOptions, withDatabase } from '../context.js'
+
+function when(ms: number | null): string {
+  return ms === null ? 'until removed' : new Date(ms).toISOString().replace('.000Z', 'Z')
+}
+
+function status(b: BlockedPrefix, now: number): string {
+  if (b.removed_at !== null) return `removed ${when(b.removed_at)} by ${b.removed_by ?? '?'}`
+  if (b.expires_at !== null && b.expires_at <= now) return 'expired'
+  return 'active'
+}
+
+export function formatBlocks(blocks: BlockedPrefix[], now = Date.now()): string {
+  if (blocks.length === 0) return 'No blocked prefixes.'
+  const rows = blocks.map((b) => [
+    b.prefix,
+    b.reason,
+    when(b.created_at),
+    when(b.expires_at),
+    status(b, now),
+    b.detail,
+  ])
+  const header = ['PREFIX', 'REASON', 'BLOCKED AT', 'UNTIL', 'STATUS', 'DETAIL']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}
+
+/** `royal-taxi blocks list|remove`: the number prefixes the SMS-pumping detector (src/abuse) blocked. */
+export function registerBlocks(program: Command, ctx: CliContext): void {
+  const blocks = program
+    .command('blocks')
+    .description('number prefixes blocked from receiving codes (SMS pumping)')
+  // The table comes with a migration: applied first, as the server does, so a fresh database lists nothing.
+  const withMigrated = async <T>(
+    command: Command,
+    work: (db: Parameters<typeof listBlocks>[0]) => Promise<T>,
+  ) => {
+    const config = cliConfig(ctx, command.optsWithGlobals<GlobalOptions>())
+    return await withDatabase(config, async (handle) => {
+      await migrate(handle)
+      return await work(handle.db)
+    })
+  }
+  blocks
+    .command('list')
+    .description('the blocks in force, newest first')
+    .option('--all', 'with expired and removed blocks (the history)')
+    .option('--json', 'print the rows as JSON')
+    .action(async (options: { all?: boolean; json?: boolean }, command: Command) => {
+      const rows = await withMigrated(command, (db) => listBlocks(db, { all: options.all === true }))
+      ctx.out(options.json ? JSON.stringify(rows, null, 2) : formatBlocks(rows))
+    })
+  blocks
+    .command('remove')
+    .description('lift the block of a prefix (the detector leaves it alone for one window)')
+    .argument('<prefix>', 'the blocked prefix, e.g. +998901234')
+    .action(async (prefix: string, _options: unknown, command: Command) => {
+      const removed = await withMigrated(command, (db) => removeBlock(db, prefix, 'cli'))
+      if (!removed) throw new CliError(`no active block for ${prefix}`)
+      ctx.out(`Block of ${prefix} removed.`)
+    })
+}

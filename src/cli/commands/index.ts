@@ -1,0 +1,20 @@
+import type { Command } from 'commander'
+import type { CliContext } from '../context.js'
+import { registerBlocks } from './blocks.js'
+import { registerCost } from './cost.js'
+import { registerDoctor } from './doctor.js'
+import { registerLogs } from './logs.js'
+import { registerMigrate } from './migrate.js'
+import { registerSms } from './sms.js'
+
+/** Adds a command group to the program. A new feature adds its file here and one line below. */
+export type RegisterCommand = (program: Command, ctx: CliContext) => void
+
+export const COMMANDS: RegisterCommand[] = [
+  registerDoctor,
+  registerSms,
+  registerCost,
+  registerMigrate,
+  registerLogs,
+  registerBlocks,
+]

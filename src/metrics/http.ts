@@ -1,0 +1,51 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { AppError } from '../errors.js'
+import type { Metrics } from './index.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Marks the route whose outcome counts as a code sent (`send`) or verified (`verify`) in the metrics. */
+    otpStage?: 'send' | 'verify'
+  }
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest()
+
+/** Constant-time check of `Authorization: Bearer <token>`; hashing first hides the token's length too. */
+export function bearerMatches(header: string | undefined, expected: string): boolean {
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i)
+  return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), digest(expected))
+}
+
+/**
+ * Times every request by its route pattern (`/api/v1/users/me`, never the raw URL, so a scan of random paths
+ * adds one `unmatched` series, not thousands), counts OTP outcomes from the routes marked with `otpStage`,
+ * and serves `GET /metrics`, behind METRICS_TOKEN when it is set.
+ */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics, token: string | null): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: status },
+      reply.elapsedTime / 1000,
+    )
+    const stage = request.routeOptions.config?.otpStage
+    if (stage) {
+      if (status < 400) (stage === 'send' ? metrics.otpSent : metrics.otpVerified).inc()
+      else {
+        const labels = { stage, code: request.errorCode ?? String(status) }
+        ;(status === 429 ? metrics.otpRateLimited : metrics.otpFailed).inc(labels)
+      }
+    }
+    done()
+  })
+
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (token !== null && !bearerMatches(request.headers.authorization, token)) {
+      void reply.header('WWW-Authenticate', 'Bearer realm="metrics"')
+      throw new AppError('METRICS_UNAUTHORIZED')
+    }
+    return reply.type(metrics.contentType).send(await metrics.exposition())
+  })
+}
