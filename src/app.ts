@@ -18,7 +18,7 @@ import { registerGracefulClose } from './http/graceful.js'
 import { healthRoutes } from './http/health.js'
 import { registerSecurity } from './http/security.js'
 import { registerValidators } from './http/validation.js'
-import { createLogger } from './logger.js'
+import { createLogger, loggableUrl } from './logger.js'
 import { registerMetrics } from './metrics/http.js'
 import { Metrics } from './metrics/index.js'
 import { instrumentProvider } from './metrics/sms.js'
@@ -129,7 +129,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bodyLimit: 16 * 1024,
     // Ids for log correlation; a client-supplied X-Request-Id is not trusted.
     requestIdHeader: false,
+    // Fastify's own two lines per request ("incoming request", "request completed") are replaced by one
+    // compact line below: a third of the CPU time of a verify-otp went to serialising and writing them.
+    disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: loggableUrl(request.url),
+        statusCode: reply.statusCode,
+        responseTime: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    )
+    done()
+  })
   // The API speaks JSON only; Fastify would otherwise accept text/plain bodies and fail them as wrong types.
   app.removeContentTypeParser('text/plain')
   registerValidators(app)

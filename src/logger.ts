@@ -42,11 +42,16 @@ export const REDACT = [
 /** Query parameters that carry secrets (the webhook token in Eskiz/Playmobile receipt URLs). */
 const SECRET_QUERY = /([?&]token=)[^&#]*/gi
 
+/** A request URL as it may be logged: secrets in the query string masked. */
+export function loggableUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]')
+}
+
 /** Fastify's request serializer, with secrets in the query string masked. */
 function serializeRequest(req: FastifyRequest) {
   return {
     method: req.method,
-    url: req.url.replace(SECRET_QUERY, '$1[redacted]'),
+    url: loggableUrl(req.url),
     host: req.host,
     remoteAddress: req.ip,
     remotePort: req.socket ? req.socket.remotePort : undefined,

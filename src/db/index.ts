@@ -6,6 +6,7 @@ import pg from 'pg'
 import type { Config } from '../config.js'
 import { migrationProvider } from './migrations/index.js'
 import type { Database } from './schema.js'
+import { withStatementCache } from './statements.js'
 
 export type Db = Kysely<Database>
 
@@ -34,7 +35,7 @@ export function openDatabase(config: Config['database']): DatabaseHandle {
     return {
       kind: 'sqlite',
       raw,
-      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) }),
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }),
     }
   }
   const raw = new pg.Pool({

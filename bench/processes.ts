@@ -1,0 +1,150 @@
+// Child processes the benchmark drives: the ceiling, the service (compiled dist/), the fake Twilio. Each runs
+// in its own process so the load generator's work is not counted as theirs, and so their peak RSS and CPU
+// time can be read from /proc.
+import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+
+export const ROOT = join(import.meta.dirname, '..')
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** Peak resident set size (VmHWM) and CPU time of a process, from /proc; zeros where /proc is missing. */
+export function processStats(pid: number): { peakRssBytes: number; cpuMs: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const hwm = Number(status.match(/^VmHWM:\s+(\d+) kB/m)?.[1] ?? 0) * 1024
+    // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime and stime in clock ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(fields[11]) + Number(fields[12])
+    return { peakRssBytes: hwm, cpuMs: (ticks * 1000) / 100 }
+  } catch {
+    return { peakRssBytes: 0, cpuMs: 0 }
+  }
+}
+
+/** Resets the peak RSS mark (Linux ≥ 4.0), so the next reading is the peak since now. */
+export function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
+  } catch {
+    // Without clear_refs the reading is the peak since the process started: still an upper bound.
+  }
+}
+
+export interface Child {
+  proc: ChildProcess
+  url: string
+  pid: number
+  stop(): Promise<void>
+}
+
+async function exited(proc: ChildProcess, timeoutMs: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL')
+      resolve()
+    }, timeoutMs)
+    proc.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
+
+/** Stopping sends SIGTERM and waits up to `graceMs` for the exit before SIGKILL. */
+function child(proc: ChildProcess, url: string, graceMs: number): Child {
+  return {
+    proc,
+    url,
+    pid: proc.pid as number,
+    async stop() {
+      proc.kill('SIGTERM')
+      await exited(proc, graceMs)
+    },
+  }
+}
+
+/** A TypeScript helper (ceiling, fake Twilio) that reports `{ ready: url }` over IPC once it listens. */
+export async function startHelper(file: string, args: string[] = []): Promise<Child> {
+  const proc = fork(join(import.meta.dirname, file), args, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.once('error', reject)
+    proc.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)))
+    proc.on('message', (msg: { ready?: string }) => {
+      if (msg.ready) resolve(msg.ready)
+    })
+  })
+  return child(proc, url, 5000)
+}
+
+/** Asks a helper for a message-shaped answer over IPC (the fake Twilio's counters). */
+export async function ask<T>(child: Child, question: object, key: string): Promise<T> {
+  return await new Promise<T>((resolve) => {
+    const onMessage = (msg: Record<string, unknown>) => {
+      if (key in msg) {
+        child.proc.off('message', onMessage)
+        resolve(msg[key] as T)
+      }
+    }
+    child.proc.on('message', onMessage)
+    child.proc.send(question)
+  })
+}
+
+/**
+ * Starts the compiled service (`node dist/server.js`) with exactly `env` (plus PATH/HOME), in `dir` so that no
+ * .env file of the checkout is read; stdout and stderr go to files there, as under a process supervisor.
+ */
+export async function startService(
+  env: Record<string, string>,
+  dir: string,
+  nodeFlags: string[] = [],
+): Promise<Child> {
+  const port = await freePort()
+  const out = openSync(join(dir, 'stdout.log'), 'a')
+  const err = openSync(join(dir, 'stderr.log'), 'a')
+  const proc = spawn(process.execPath, [...nodeFlags, join(ROOT, 'dist', 'server.js')], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? dir,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', out, err],
+  })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (proc.exitCode !== null)
+      throw new Error(`the service exited with ${proc.exitCode}: see ${join(dir, 'stderr.log')}`)
+    try {
+      const res = await fetch(`${url}/ready`)
+      if (res.ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('the service did not become ready within 30 s')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  // SIGTERM: close-with-grace closes the app, so --cpu-prof gets to write its profile.
+  return child(proc, url, 15_000)
+}
