@@ -6,6 +6,10 @@ import type { Redis } from 'ioredis'
 import type { DestinationStream, Logger } from 'pino'
 import { CaptchaVerifier } from './abuse/captcha.js'
 import { AbuseGuard, budgetPrice, createAbuseLimiters, type SmsPrice } from './abuse/guard.js'
+import { ADMIN_AUTH_FAILURES } from './admin/auth.js'
+import { adminConsole } from './admin/console.js'
+import { adminRoutes } from './admin/routes.js'
+import { AdminService } from './admin/service.js'
 import type { Config } from './config.js'
 import { deriveKey } from './crypto.js'
 import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
@@ -18,6 +22,7 @@ import { createLogger, loggableUrl } from './logger.js'
 import { registerMetrics } from './metrics/http.js'
 import { Metrics } from './metrics/index.js'
 import { instrumentProvider } from './metrics/sms.js'
+import { OtpEvents } from './otp/events.js'
 import { LimiterFactory } from './otp/limits.js'
 import { OtpService } from './otp/service.js'
 import { type OtpStore, RedisOtpStore, SqlOtpStore } from './otp/store.js'
@@ -160,10 +165,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     : new SqlOtpStore(db.db)
   const metrics = new Metrics()
   const prices = { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd }
+  const providers = overrides.smsProviders ?? configuredProviders(config, log)
   const sms = new SmsSender(
-    (overrides.smsProviders ?? configuredProviders(config, log)).map((p) =>
-      instrumentProvider(p, metrics, prices),
-    ),
+    providers.map((p) => instrumentProvider(p, metrics, prices)),
     db.db,
     log,
     { timeoutMs: config.sms.timeoutMs, routes: config.sms.routes, circuit: config.sms.circuit, prices },
@@ -199,7 +203,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     log,
     guard,
     config.captcha ? new CaptchaVerifier(config.captcha) : null,
+    new OtpEvents(db.db, log),
   )
+  const admin = new AdminService(
+    db,
+    storeClient,
+    limiters.specs,
+    providers,
+    config.admin?.timeZone ?? 'UTC',
+    config.abuse.pumping.dropDigits,
+  )
+  const adminFailures = config.admin
+    ? await limiters.create({ name: 'admin_auth', ...ADMIN_AUTH_FAILURES })
+    : null
   const sessions = new SessionService(
     db.db,
     deriveKey(config.secretKey, 'jwt-hs256'),
@@ -237,8 +253,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         description: 'Sign in with a phone number and a one-time SMS code. Errors: `{"detail", "code"}`.',
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          adminToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The ADMIN_TOKEN setting. Unset: every admin route answers 404 ADMIN_DISABLED.',
+          },
+        },
       },
+      tags: [
+        {
+          name: 'admin',
+          description:
+            'Reports for the admin console (/admin): SMS log, usage, costs, abuse. Bearer ADMIN_TOKEN; times in UTC, days in ADMIN_TIMEZONE.',
+        },
+      ],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -248,5 +278,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(authRoutes, { prefix: '/api/v1/auth' })
   await app.register(userRoutes, { prefix: '/api/v1/users' })
   await app.register(webhookRoutes, { prefix: '/api/v1/webhooks' })
+  await app.register(adminRoutes, { prefix: '/api/v1/admin', service: admin, failures: adminFailures })
+  await app.register(adminConsole)
   return app
 }

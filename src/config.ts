@@ -182,6 +182,17 @@ export const EnvSchema = Type.Object({
   CAPTCHA_VERIFY_URL: Type.Optional(
     Type.String({ pattern: '^https?://[^/]+', description: "an http(s) URL (default: the provider's)" }),
   ),
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'a random string of 32 characters or more (unset: the admin console is disabled)',
+    }),
+  ),
+  ADMIN_TIMEZONE: Type.String({
+    default: 'Asia/Tashkent',
+    minLength: 1,
+    description: "an IANA time zone such as Asia/Tashkent: the days of the admin console's reports",
+  }),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -196,6 +207,7 @@ const SECRET_SETTINGS = new Set([
   'WEBHOOK_TOKEN',
   'METRICS_TOKEN',
   'CAPTCHA_SECRET',
+  'ADMIN_TOKEN',
 ])
 
 export class ConfigError extends Error {
@@ -326,6 +338,8 @@ function crossChecks(env: Env): string[] {
     problems.push(
       'WEBHOOK_TOKEN: required when PUBLIC_BASE_URL is set and Eskiz or Playmobile is enabled (their delivery receipts carry it in the URL)',
     )
+  if (!isTimeZone(env.ADMIN_TIMEZONE))
+    problems.push(`ADMIN_TIMEZONE: unknown time zone${describe('', env.ADMIN_TIMEZONE)}`)
   if (env.APP_ENV === 'production') {
     if (!env.SECRET_KEY)
       problems.push('SECRET_KEY: required in production (a random string of 32 characters or more)')
@@ -339,6 +353,15 @@ function crossChecks(env: Env): string[] {
       )
   }
   return problems
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name })
+    return true
+  } catch {
+    return false
+  }
 }
 
 // Words of the placeholders people paste from examples; a real key is random.
@@ -590,6 +613,8 @@ function toConfig(env: Env) {
             secret: env.CAPTCHA_SECRET as string,
             verifyUrl: env.CAPTCHA_VERIFY_URL ?? CAPTCHA_VERIFY_URLS[env.CAPTCHA_PROVIDER],
           },
+    /** The admin console and its API; null when ADMIN_TOKEN is unset (both answer 404 ADMIN_DISABLED). */
+    admin: env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN, timeZone: env.ADMIN_TIMEZONE } : null,
     /** Development mode: no SMS provider is enabled, so codes go to the log and the response instead. */
     devMode: enabled.length === 0,
   }

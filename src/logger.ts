@@ -13,6 +13,7 @@ const SENSITIVE = [
   'password',
   'secret',
   'secretKey',
+  'adminToken',
   'token',
   'access_token',
   'refresh_token',

@@ -80,6 +80,19 @@ export interface SmsReceiptsTable {
   received_at: number
 }
 
+export type OtpEventKind = 'sent' | 'verified'
+
+/** One code sent (the gateway accepted it) or verified; see migration 004. */
+export interface OtpEventsTable {
+  id: string
+  kind: OtpEventKind
+  phone: string
+  country: string
+  /** The client's address as the server saw it (TRUST_PROXY applies). */
+  ip: string | null
+  created_at: number
+}
+
 export type BlockReason = 'volume' | 'verify_rate' | 'manual'
 
 export interface BlockedPrefixesTable {
@@ -105,6 +118,7 @@ export interface Database {
   sms_log: SmsLogTable
   blocked_prefixes: BlockedPrefixesTable
   sms_receipts: SmsReceiptsTable
+  otp_events: OtpEventsTable
 }
 
 export type User = Selectable<UsersTable>

@@ -32,6 +32,9 @@ export const en: Messages = {
     REFRESH_TOKEN_EXPIRED: () => 'The refresh token has expired. Sign in again.',
     REFRESH_TOKEN_REUSED: () =>
       'This refresh token has already been used. For your safety the session was closed: sign in again.',
+    ADMIN_DISABLED: () => 'The admin console is disabled: set ADMIN_TOKEN to enable it.',
+    ADMIN_TOKEN_INVALID: () => 'Wrong admin token.',
+    BLOCK_NOT_FOUND: () => 'No block is in force for this prefix.',
     METRICS_UNAUTHORIZED: () => 'Missing or wrong metrics token: send Authorization: Bearer <METRICS_TOKEN>.',
     SERVICE_UNAVAILABLE: () => 'The service is temporarily unavailable. Please try again later.',
     NOT_READY: () => 'The service is not ready yet.',

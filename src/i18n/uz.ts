@@ -34,6 +34,9 @@ export const uz = {
     REFRESH_TOKEN_EXPIRED: () => 'Yangilash tokenining muddati tugagan. Qaytadan kiring.',
     REFRESH_TOKEN_REUSED: () =>
       'Bu yangilash tokeni allaqachon ishlatilgan. Xavfsizlik uchun seans yopildi: qaytadan kiring.',
+    ADMIN_DISABLED: () => "Boshqaruv paneli o'chirilgan: uni yoqish uchun ADMIN_TOKEN sozlamasini kiriting.",
+    ADMIN_TOKEN_INVALID: () => "Administrator tokeni noto'g'ri.",
+    BLOCK_NOT_FOUND: () => "Bu prefiks uchun amaldagi blok yo'q.",
     METRICS_UNAUTHORIZED: () =>
       "Metrika tokeni yo'q yoki noto'g'ri: Authorization: Bearer <METRICS_TOKEN> sarlavhasini yuboring.",
     SERVICE_UNAVAILABLE: () => "Xizmat vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",

@@ -10,7 +10,7 @@ import type { DatabaseHandle } from '../db/index.js'
 import { type PreparingDatabase, withStatementCache } from '../db/statements.js'
 import { AppError, type ErrorCode } from '../errors.js'
 
-interface LimitSpec {
+export interface LimitSpec {
   name: string
   points: number
   durationSeconds: number
@@ -21,6 +21,9 @@ interface LimitSpec {
  * instance pointed at the same PostgreSQL shares the limits and SQLite keeps them across a restart.
  */
 export class LimiterFactory {
+  /** Every limit created so far, so the admin console can list who is limited right now. */
+  readonly specs: LimitSpec[] = []
+
   // rate-limiter-flexible prepares its SQL on every call; one statement cache serves all our limiters.
   private readonly sqlite: PreparingDatabase | null
 
@@ -32,16 +35,17 @@ export class LimiterFactory {
   }
 
   async create(spec: LimitSpec): Promise<RateLimiterAbstract> {
+    this.specs.push(spec)
     const base = { points: spec.points, duration: spec.durationSeconds }
     if (this.redis) {
       return new RateLimiterRedis({
         ...base,
         storeClient: this.redis.client,
-        keyPrefix: `${this.redis.keyPrefix}limit:${spec.name}`,
+        keyPrefix: limitRedisPrefix(this.redis.keyPrefix, spec.name),
         useRedisPackage: false,
       })
     }
-    const tableName = `rate_limit_${spec.name}`
+    const tableName = limitTable(spec.name)
     return await new Promise<RateLimiterAbstract>((resolve, reject) => {
       const done = (err?: unknown) => (err ? reject(err) : resolve(limiter))
       const limiter: RateLimiterAbstract = this.sqlite
@@ -59,6 +63,10 @@ export class LimiterFactory {
     })
   }
 }
+
+/** Where a limit lives: the SQL table, or the Redis key prefix under REDIS_KEY_PREFIX. */
+export const limitTable = (name: string) => `rate_limit_${name}`
+export const limitRedisPrefix = (keyPrefix: string, name: string) => `${keyPrefix}limit:${name}`
 
 /**
  * Consumes one point. A rejection becomes a 429 with Retry-After; a store failure (Redis or the database down)

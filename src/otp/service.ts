@@ -10,6 +10,7 @@ import { messages } from '../i18n/index.js'
 import { type Phone, parsePhone } from '../phone/index.js'
 import { SmsError } from '../sms/provider.js'
 import type { SmsSender } from '../sms/sender.js'
+import type { OtpEvents } from './events.js'
 import { consumeOrThrow } from './limits.js'
 import type { OtpStore, Reservation } from './store.js'
 
@@ -38,6 +39,7 @@ export class OtpService {
     private readonly log: Logger,
     private readonly guard: AbuseGuard,
     private readonly captcha: CaptchaVerifier | null,
+    private readonly events: OtpEvents,
   ) {}
 
   /** The fixed code of a test number (TEST_OTP_NUMBERS), or undefined for an ordinary number. */
@@ -125,6 +127,7 @@ export class OtpService {
           : new AppError('SMS_UNAVAILABLE', {}, {}, undefined, err)
       throw err
     }
+    await this.events.record('sent', phone, ip)
     return {
       phone: phone.e164,
       expiresIn: ttlSeconds,
@@ -140,7 +143,8 @@ export class OtpService {
 
   /** Checks a code; on success it is consumed and the normalised number returned. */
   async verify(phoneInput: string, code: string, ip: string): Promise<string> {
-    const phone = this.parsePhone(phoneInput).e164
+    const parsed = this.parsePhone(phoneInput)
+    const phone = parsed.e164
     const isTest = this.testCode(phone) !== undefined
     let refund = async () => {}
     if (!isTest) {
@@ -165,7 +169,10 @@ export class OtpService {
       await refund()
       // Two requests with the right code may both get here; only one deletes the code.
       if (await this.store.take(phone, reservation.id)) {
-        if (!isTest) await this.guard.recordVerified(phone)
+        if (!isTest) {
+          await this.guard.recordVerified(phone)
+          await this.events.record('verified', parsed, ip)
+        }
         return phone
       }
       throw new AppError('OTP_EXPIRED')

@@ -3,6 +3,7 @@ import { parsePhone } from '../phone/index.js'
 import { excerpt, type GatewayResponse, gatewayFetch, kindForStatus } from './fetch.js'
 import { countSegments } from './pricing.js'
 import {
+  type Balance,
   type SendResult,
   SmsError,
   type SmsErrorKind,
@@ -84,6 +85,28 @@ export class EskizProvider implements SmsProvider {
       price:
         body?.total_price !== undefined && Number.isFinite(price) ? { amount: price, currency: 'UZS' } : null,
     }
+  }
+
+  /** GET /api/user/get-limit: the account's balance in so'm (renewing the token once on a 401, as send does). */
+  async balance(signal: AbortSignal): Promise<Balance> {
+    const get = async (token: Token) =>
+      await gatewayFetch(
+        'eskiz',
+        `${this.config.baseUrl}/api/user/get-limit`,
+        { method: 'GET', headers: { authorization: `Bearer ${token.value}` } },
+        signal,
+        this.timeoutMs,
+      )
+    let token = await this.currentToken(signal)
+    let res = await get(token)
+    if (res.status === 401) {
+      if (this.token === token) this.token = null
+      token = await this.currentToken(signal, token)
+      res = await get(token)
+    }
+    const amount = Number((res.json as { data?: { balance?: unknown } } | null)?.data?.balance)
+    if (res.status !== 200 || !Number.isFinite(amount)) throw mapEskizError(res)
+    return { amount, currency: 'UZS' }
   }
 
   private async post(message: SmsMessage, token: Token, signal: AbortSignal): Promise<GatewayResponse> {

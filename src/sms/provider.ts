@@ -54,11 +54,19 @@ export class SmsError extends Error {
   }
 }
 
+/** Money left on a gateway account, in the gateway's own currency. */
+export interface Balance {
+  amount: number
+  currency: string
+}
+
 export interface SmsProvider {
   /** Stable name used in settings and the SMS log: twilio, eskiz, playmobile, http, console. */
   readonly name: string
   /** Sends one message; must settle within `signal`'s deadline. */
   send(message: SmsMessage, signal: AbortSignal): Promise<SendResult>
+  /** The account's balance, for gateways that report one (Eskiz, Twilio); throws SmsError otherwise. */
+  balance?(signal: AbortSignal): Promise<Balance>
   /** Releases connections on shutdown. */
   close?(): Promise<void>
 }

@@ -1,6 +1,7 @@
 import twilio from 'twilio'
 import type { Config } from '../config.js'
 import {
+  type Balance,
   type SendResult,
   SmsError,
   type SmsErrorKind,
@@ -112,6 +113,28 @@ export class TwilioProvider implements SmsProvider {
       }
     } catch (err) {
       throw mapTwilioError(err, this.timeoutMs)
+    }
+  }
+
+  /** GET /2010-04-01/Accounts/{sid}/Balance.json (subaccounts have none: an error). */
+  async balance(signal: AbortSignal): Promise<Balance> {
+    try {
+      const b = await abortable(
+        this.client.api.v2010.accounts(this.config.accountSid).balance.fetch(),
+        signal,
+      )
+      const amount = Number(b.balance)
+      if (!Number.isFinite(amount)) throw new SmsError('unavailable', 'Twilio reported no balance')
+      return { amount, currency: (b.currency || 'USD').toUpperCase() }
+    } catch (err) {
+      if (err instanceof SmsError) throw err
+      const mapped = mapTwilioError(err, this.timeoutMs)
+      throw new SmsError(
+        mapped.kind,
+        mapped.message.replace('Unable to create record', 'Unable to fetch record'),
+        mapped.providerCode,
+        { cause: err },
+      )
     }
   }
 }

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely'
 import { initial } from './001_initial.js'
 import { smsDelivery } from './002_sms_delivery.js'
 import { blockedPrefixes } from './003_blocked_prefixes.js'
+import { otpEvents } from './004_otp_events.js'
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres'
@@ -13,6 +14,7 @@ const MIGRATIONS = {
   '001_initial': initial,
   '002_sms_delivery': smsDelivery,
   '003_blocked_prefixes': blockedPrefixes,
+  '004_otp_events': otpEvents,
 } satisfies Record<string, (ctx: MigrationContext) => Migration>
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
