@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
 
 /**
  * Derives an independent 32-byte key per purpose from SECRET_KEY (HKDF-SHA256), so a key leaked from one use
@@ -17,6 +17,21 @@ export function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a)
   const bb = Buffer.from(b)
   return ab.length === bb.length && timingSafeEqual(ab, bb)
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest()
+
+/**
+ * Constant-time comparison of two secrets of any length (admin, metrics and webhook tokens): both are hashed
+ * first, so not even the expected length leaks.
+ */
+export function secretEquals(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), sha256(expected))
+}
+
+/** Extracts the token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined
 }
 
 /** A numeric code from the CSPRNG, each digit uniform (randomInt rejects modulo bias). */

@@ -1,13 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
+import { bearerToken, secretEquals } from '../crypto.js'
 import { AppError } from '../errors.js'
 import { consumeOrThrow } from '../otp/limits.js'
 
 /** Wrong tokens an IP may try per window before every admin request from it gets 429. */
 export const ADMIN_AUTH_FAILURES = { points: 10, durationSeconds: 15 * 60 }
-
-const digest = (s: string) => createHash('sha256').update(s).digest()
 
 /**
  * The admin API's gate: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time (both sides hashed
@@ -15,11 +13,9 @@ const digest = (s: string) => createHash('sha256').update(s).digest()
  * refused until the window ends, so guessing stays bounded.
  */
 export function adminGate(token: string | null, failures: RateLimiterAbstract | null) {
-  const expected = token === null ? null : digest(token)
   return async (request: FastifyRequest): Promise<void> => {
-    if (expected === null || failures === null) throw new AppError('ADMIN_DISABLED')
-    const header = request.headers.authorization
-    const given = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined
+    if (token === null || failures === null) throw new AppError('ADMIN_DISABLED')
+    const given = bearerToken(request.headers.authorization)
     if (!given) throw new AppError('UNAUTHORIZED')
     const seen = await failures.get(request.ip).catch((err) => {
       throw new AppError('SERVICE_UNAVAILABLE', {}, {}, 5, err)
@@ -28,7 +24,7 @@ export function adminGate(token: string | null, failures: RateLimiterAbstract | 
       const seconds = Math.max(1, Math.ceil(seen.msBeforeNext / 1000))
       throw new AppError('RATE_LIMITED', { seconds }, { retry_after: seconds }, seconds)
     }
-    if (timingSafeEqual(digest(given), expected)) return
+    if (secretEquals(given, token)) return
     await consumeOrThrow(failures, request.ip, 'RATE_LIMITED')
     throw new AppError('ADMIN_TOKEN_INVALID')
   }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
+import { bearerToken } from '../crypto.js'
 import { AppError } from '../errors.js'
 import { errors, UpdateUserBody, UserSchema } from '../http/schemas.js'
 import { publicUser } from '../sessions/service.js'
@@ -8,10 +9,9 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { sessions } = app
 
   async function currentUserId(request: FastifyRequest): Promise<number> {
-    const header = request.headers.authorization
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null
-    if (!match?.[1]) throw new AppError('UNAUTHORIZED')
-    return await sessions.authenticate(match[1])
+    const token = bearerToken(request.headers.authorization)
+    if (!token) throw new AppError('UNAUTHORIZED')
+    return await sessions.authenticate(token)
   }
 
   const security = [{ bearerAuth: [] }]

@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import twilio from 'twilio'
 import Type from 'typebox'
+import { secretEquals } from '../crypto.js'
 import { AppError } from '../errors.js'
 import { errors } from '../http/schemas.js'
 import type { Receipt } from '../sms/receipts.js'
@@ -20,12 +20,8 @@ const TokenQuery = Type.Object(
 const Ack = Type.Object({ ok: Type.Boolean() }, { additionalProperties: false })
 const response = { 200: Ack, ...errors(403, 413, 415) }
 
-/** Constant-time comparison of two secrets of any length (both hashed first, so lengths leak nothing). */
 function tokenMatches(given: string | undefined, expected: string | null): boolean {
-  if (!given || !expected) return false
-  const a = createHash('sha256').update(given).digest()
-  const b = createHash('sha256').update(expected).digest()
-  return timingSafeEqual(a, b)
+  return Boolean(given && expected && secretEquals(given, expected))
 }
 
 const str = (v: unknown): string | undefined =>
