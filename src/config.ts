@@ -494,6 +494,7 @@ export function parsePrices(raw: string): { prices: PriceOverride[]; problems: s
 
 function toConfig(env: Env) {
   const sqlitePath = env.DATABASE_URL.startsWith('sqlite:') ? env.DATABASE_URL.slice('sqlite:'.length) : null
+  const publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null
   const twilio = env.TWILIO_ENABLED
     ? {
         accountSid: env.TWILIO_ACCOUNT_SID as string,
@@ -501,12 +502,9 @@ function toConfig(env: Env) {
         phoneNumber: env.TWILIO_PHONE_NUMBER ?? null,
         messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID ?? null,
         baseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
-        statusCallback: env.PUBLIC_BASE_URL
-          ? `${env.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/v1/webhooks/twilio/status`
-          : null,
+        statusCallback: publicBaseUrl ? `${publicBaseUrl}/api/v1/webhooks/twilio/status` : null,
       }
     : null
-  const publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null
   const webhookToken = env.WEBHOOK_TOKEN ?? null
   const eskizCallback =
     publicBaseUrl && webhookToken
