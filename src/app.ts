@@ -13,6 +13,7 @@ import { AdminService } from './admin/service.js'
 import type { Config } from './config.js'
 import { deriveKey } from './crypto.js'
 import { type DatabaseHandle, migrate, openDatabase } from './db/index.js'
+import { AppError } from './errors.js'
 import { registerErrorHandlers } from './http/errors.js'
 import { registerGracefulClose } from './http/graceful.js'
 import { healthRoutes } from './http/health.js'
@@ -111,7 +112,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       'SECRET_KEY is not set: a random key was generated for this run. Pending codes and sessions will not survive a restart; set SECRET_KEY in .env',
     )
 
-  const db = openDatabase(config.database)
+  const db = openDatabase(config.database, { groupCommit: true })
   let redis: Redis | null = null
   try {
     await migrate(db)
@@ -145,6 +146,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     )
     done()
   })
+  if (db.kind === 'sqlite') {
+    // The embedded database commits writes in batches, once per turn of the event loop (src/db/statements.ts).
+    // An answer waits for the batch open when it is sent, so no answer tells of a write a crash could undo.
+    const batching = db.raw
+    app.addHook('onSend', (_request, _reply, payload, done) => {
+      const committed = batching.committed()
+      if (!committed) return done(null, payload)
+      committed.then(
+        () => done(null, payload),
+        (err: unknown) => done(new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)),
+      )
+    })
+  }
   // The API speaks JSON only; Fastify would otherwise accept text/plain bodies and fail them as wrong types.
   app.removeContentTypeParser('text/plain')
   registerValidators(app)

@@ -6,13 +6,16 @@ import pg from 'pg'
 import type { Config } from '../config.js'
 import { migrationProvider } from './migrations/index.js'
 import type { Database } from './schema.js'
-import { withStatementCache } from './statements.js'
+import { BatchingDatabase } from './statements.js'
 
 export type Db = Kysely<Database>
 
-/** The open database: Kysely for queries, plus the raw client that rate-limiter-flexible needs. */
+/**
+ * The open database: Kysely for queries, plus the client that rate-limiter-flexible needs. For SQLite that
+ * client is the group-committing connection Kysely also uses (statements.ts), so both share one batch.
+ */
 export type DatabaseHandle =
-  | { kind: 'sqlite'; db: Db; raw: SQLite.Database }
+  | { kind: 'sqlite'; db: Db; raw: BatchingDatabase }
   | { kind: 'postgres'; db: Db; raw: pg.Pool }
 
 // BIGINT (int8, OID 20) arrives from pg as a string to protect values above 2^53; our BIGINTs are epoch
@@ -22,7 +25,15 @@ const pgTypes = {
     oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
 }
 
-export function openDatabase(config: Config['database']): DatabaseHandle {
+/**
+ * Opens the database. `groupCommit` (the server) commits SQLite writes in batches, one per turn of the event
+ * loop (statements.ts); without it (the CLI, tests that read through a second connection) each write commits
+ * at once. PostgreSQL commits per statement either way: its pool already spreads the load.
+ */
+export function openDatabase(
+  config: Config['database'],
+  options: { groupCommit?: boolean } = {},
+): DatabaseHandle {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
     const raw = new SQLite(config.path)
@@ -32,10 +43,11 @@ export function openDatabase(config: Config['database']): DatabaseHandle {
     raw.pragma('synchronous = NORMAL')
     raw.pragma('busy_timeout = 5000')
     raw.pragma('foreign_keys = ON')
+    const batching = new BatchingDatabase(raw, { groupCommit: options.groupCommit ?? false })
     return {
       kind: 'sqlite',
-      raw,
-      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }),
+      raw: batching,
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: batching }) }),
     }
   }
   const raw = new pg.Pool({

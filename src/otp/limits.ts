@@ -7,7 +7,6 @@ import {
   RateLimiterSQLite,
 } from 'rate-limiter-flexible'
 import type { DatabaseHandle } from '../db/index.js'
-import { type PreparingDatabase, withStatementCache } from '../db/statements.js'
 import { AppError, type ErrorCode } from '../errors.js'
 
 export interface LimitSpec {
@@ -24,15 +23,10 @@ export class LimiterFactory {
   /** Every limit created so far, so the admin console can list who is limited right now. */
   readonly specs: LimitSpec[] = []
 
-  // rate-limiter-flexible prepares its SQL on every call; one statement cache serves all our limiters.
-  private readonly sqlite: PreparingDatabase | null
-
   constructor(
     private readonly database: DatabaseHandle,
     private readonly redis: { client: Redis; keyPrefix: string } | null,
-  ) {
-    this.sqlite = database.kind === 'sqlite' ? withStatementCache(database.raw) : null
-  }
+  ) {}
 
   async create(spec: LimitSpec): Promise<RateLimiterAbstract> {
     this.specs.push(spec)
@@ -48,18 +42,24 @@ export class LimiterFactory {
     const tableName = limitTable(spec.name)
     return await new Promise<RateLimiterAbstract>((resolve, reject) => {
       const done = (err?: unknown) => (err ? reject(err) : resolve(limiter))
-      const limiter: RateLimiterAbstract = this.sqlite
-        ? new RateLimiterSQLite(
-            {
-              ...base,
-              storeClient: this.sqlite,
-              storeType: 'better-sqlite3',
-              tableName,
-              keyPrefix: '',
-            },
-            done,
-          )
-        : new RateLimiterPostgres({ ...base, storeClient: this.database.raw, tableName, keyPrefix: '' }, done)
+      // For SQLite the client is the group-committing connection (src/db/statements.ts): its statement cache
+      // spares rate-limiter-flexible's prepare() per call, and its batch takes the counters' writes.
+      const limiter: RateLimiterAbstract =
+        this.database.kind === 'sqlite'
+          ? new RateLimiterSQLite(
+              {
+                ...base,
+                storeClient: this.database.raw,
+                storeType: 'better-sqlite3',
+                tableName,
+                keyPrefix: '',
+              },
+              done,
+            )
+          : new RateLimiterPostgres(
+              { ...base, storeClient: this.database.raw, tableName, keyPrefix: '' },
+              done,
+            )
     })
   }
 }

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import test, { type TestContext } from 'node:test'
+import SQLite from 'better-sqlite3'
+import { type Generated, Kysely, SqliteDialect, sql } from 'kysely'
+import { BatchingDatabase } from '../../src/db/statements.js'
+import { buildTestApp } from '../helpers.js'
+
+interface Tables {
+  notes: { id: Generated<number>; text: string }
+}
+
+/** A file database opened twice: through the batching connection, and plainly, as another process would. */
+function open(t: TestContext, groupCommit = true) {
+  const dir = mkdtempSync(join(tmpdir(), 'royal-taxi-batch-'))
+  const file = join(dir, 'db.sqlite')
+  const raw = new SQLite(file)
+  raw.pragma('journal_mode = WAL')
+  raw.exec(`create table notes (id integer primary key, text text not null);
+    create table parent (id integer primary key);
+    create table child (parent_id integer references parent(id) deferrable initially deferred);
+    pragma foreign_keys = on;`)
+  const batching = new BatchingDatabase(raw, { groupCommit })
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: batching }) })
+  const other = new SQLite(file, { readonly: true })
+  t.after(async () => {
+    other.close()
+    await db.destroy()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const seen = () =>
+    (other.prepare('select text from notes order by id').all() as { text: string }[]).map((r) => r.text)
+  return { batching, db, seen }
+}
+
+test('the writes of one turn commit together, after the turn; reads on the connection see them at once', async (t) => {
+  const { batching, db, seen } = open(t)
+  await db.insertInto('notes').values({ text: 'a' }).execute()
+  await db.insertInto('notes').values({ text: 'b' }).execute()
+  const mine = await db.selectFrom('notes').select('text').execute()
+  assert.deepEqual(
+    mine.map((r) => r.text),
+    ['a', 'b'],
+  )
+  assert.deepEqual(seen(), [], 'not yet committed: another connection sees nothing')
+  const committed = batching.committed()
+  assert.ok(committed)
+  await committed
+  assert.deepEqual(seen(), ['a', 'b'])
+  assert.equal(batching.committed(), null, 'nothing pending after the commit')
+})
+
+test('a Kysely transaction inside the batch is all or nothing; the rest of the batch commits', async (t) => {
+  const { batching, db, seen } = open(t)
+  await db.insertInto('notes').values({ text: 'before' }).execute()
+  await assert.rejects(
+    db.transaction().execute(async (trx) => {
+      await trx.insertInto('notes').values({ text: 'inside' }).execute()
+      // A turn ends in the middle of the transaction: the batch must wait for it.
+      await new Promise((r) => setImmediate(r))
+      throw new Error('changed my mind')
+    }),
+    /changed my mind/,
+  )
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('notes').values({ text: 'kept' }).execute()
+  })
+  await batching.committed()
+  assert.deepEqual(seen(), ['before', 'kept'])
+})
+
+test('a better-sqlite3 transaction (rate-limiter-flexible) that throws is undone alone', async (t) => {
+  const { batching, db, seen } = open(t)
+  await db.insertInto('notes').values({ text: 'one' }).execute()
+  const insert = batching.prepare('insert into notes (text) values (?)')
+  const failing = batching.transaction(() => {
+    insert.run('two')
+    throw new Error('no')
+  })
+  assert.throws(() => failing(), /no/)
+  batching.transaction(() => insert.run('three'))()
+  await batching.committed()
+  assert.deepEqual(seen(), ['one', 'three'])
+})
+
+test('a commit that fails rolls the whole batch back and rejects its waiters', async (t) => {
+  const { batching, db, seen } = open(t)
+  await db.insertInto('notes').values({ text: 'lost' }).execute()
+  // A deferred foreign key is checked at COMMIT: this makes the commit itself fail.
+  batching.prepare('insert into child (parent_id) values (42)').run()
+  await assert.rejects(batching.committed() as Promise<void>, /FOREIGN KEY/)
+  assert.deepEqual(seen(), [])
+  assert.deepEqual(
+    await db.selectFrom('notes').selectAll().execute(),
+    [],
+    'rolled back on this connection too',
+  )
+  await db.insertInto('notes').values({ text: 'next' }).execute()
+  await batching.committed()
+  assert.deepEqual(seen(), ['next'], 'the next batch works')
+})
+
+test('closing commits what is pending', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'royal-taxi-batch-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'db.sqlite')
+  const batching = new BatchingDatabase(new SQLite(file), { groupCommit: true })
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: batching }) })
+  await sql`create table notes (id integer primary key, text text not null)`.execute(db)
+  await db.insertInto('notes').values({ text: 'kept' }).execute()
+  await db.destroy()
+  const reopened = new SQLite(file)
+  assert.deepEqual(reopened.prepare('select text from notes').all(), [{ text: 'kept' }])
+  reopened.close()
+})
+
+test('without group commit (the CLI) every write is visible to other connections at once', async (t) => {
+  const { batching, db, seen } = open(t, false)
+  await db.insertInto('notes').values({ text: 'now' }).execute()
+  assert.deepEqual(seen(), ['now'])
+  assert.equal(batching.committed(), null)
+})
+
+test('an answer waits for its batch; a batch that cannot commit answers 503, without details', async (t) => {
+  const ta = await buildTestApp(t)
+  const handle = ta.app.storage.db
+  assert.equal(handle.kind, 'sqlite')
+  if (handle.kind !== 'sqlite') return
+  const sent = await ta.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/send-otp',
+    payload: { phone: '+998901234567' },
+  })
+  assert.equal(sent.statusCode, 200)
+  assert.equal(handle.raw.committed(), null, 'answered only once its writes were committed')
+
+  handle.raw.committed = () => Promise.reject(new Error('disk I/O error at /var/lib/secret/path'))
+  const res = await ta.app.inject({ method: 'GET', url: '/health' })
+  assert.equal(res.statusCode, 503)
+  assert.equal(res.json().code, 'SERVICE_UNAVAILABLE')
+  assert.ok(!res.body.includes('/var/lib'), 'no internal detail in the answer')
+})
