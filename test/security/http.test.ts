@@ -104,7 +104,7 @@ test('CAPTCHA settings: a provider needs its secret; the default URLs are the pr
   assert.equal(loadConfig({}).captcha, null)
 })
 
-test('security headers on every response; API responses are not cacheable', async (t) => {
+test('security headers on every response: the OWASP REST set on JSON, helmet on pages', async (t) => {
   const ta = await buildTestApp(t)
   for (const res of [
     await post(ta.app, SEND, { phone: PHONE }),
@@ -114,19 +114,22 @@ test('security headers on every response; API responses are not cacheable', asyn
   ]) {
     assert.equal(res.headers['x-content-type-options'], 'nosniff')
     assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/)
-    assert.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'|default-src 'self'/)
-    assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN')
+    assert.equal(res.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'")
+    assert.equal(res.headers['x-frame-options'], 'DENY')
+    assert.equal(res.headers['referrer-policy'], 'no-referrer')
+    assert.equal(res.headers['cache-control'], 'no-store', 'codes and tokens are never cached')
     assert.equal(res.headers['x-powered-by'], undefined)
+    assert.equal(res.headers['x-dns-prefetch-control'], undefined, "only a page's headers are left out")
   }
-  const api = await post(ta.app, SEND, { phone: '+998901234568' })
-  assert.equal(api.headers['cache-control'], 'no-store')
   const docs = await ta.app.inject({ method: 'GET', url: '/docs/' })
   assert.equal(docs.statusCode, 200, 'the API docs still load under the CSP')
   assert.ok(!/<script>/.test(docs.body), 'no inline script that the CSP would block')
-  assert.ok(
-    !String(docs.headers['content-security-policy']).includes('upgrade-insecure-requests'),
-    'the docs also work over plain http in development',
-  )
+  const csp = String(docs.headers['content-security-policy'])
+  assert.match(csp, /default-src 'self'/)
+  assert.ok(!csp.includes('upgrade-insecure-requests'), 'the docs also work over plain http in development')
+  assert.equal(docs.headers['x-frame-options'], 'SAMEORIGIN')
+  assert.equal(docs.headers['x-content-type-options'], 'nosniff')
+  assert.match(String(docs.headers['strict-transport-security']), /max-age=\d+/)
 })
 
 test('CORS: none by default; only the origins CORS_ORIGINS names, or *', async (t) => {
