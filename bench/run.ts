@@ -1,6 +1,7 @@
 // `npm run bench`: the service against the ceiling of its own HTTP stack, measured in the same run.
 // Options: --duration S (10) --warmup S (3) --connections N (50) --log-level L (info) --only sqlite|postgres
 //          --only twilio (just the Twilio row) --no-twilio --profile (node --cpu-prof into bench/results/profiles) --readme (update the README table)
+//          --scenario send|wrong|right|refresh (measure one scenario, e.g. to profile it alone; repeatable)
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, release, tmpdir, totalmem } from 'node:os'
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-twilio': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    scenario: { type: 'string', multiple: true },
     readme: { type: 'boolean', default: false },
   },
 })
@@ -30,6 +32,8 @@ const load: LoadSettings = {
   durationSeconds: Number(args.duration),
 }
 const LOG_LEVEL = args['log-level'] as string
+/** Whether a scenario is measured in this run: all of them unless --scenario names some. */
+const selected = (name: 'send' | 'wrong' | 'right' | 'refresh') => !args.scenario || args.scenario.includes(name)
 const RESULTS = join(ROOT, 'bench', 'results')
 const PROFILES = join(RESULTS, 'profiles')
 const SECRET_KEY = 'benchmark-secret-key-0123456789-abcdefghijklmnop'
@@ -293,24 +297,34 @@ async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
       args.only === 'twilio' ? null : await startService(serviceEnv(storage, dir), dir, nodeFlags(label))
     if (server)
       try {
-        const send = await measure(server, sendOtp(), load)
-        rows.push(row('send-otp', send, ceiling, storage.targets))
+        // Without a send-otp run, its rate is taken as 3000/s for sizing the pool of codes.
+        let sendRate = 3000
+        if (selected('send')) {
+          const send = await measure(server, sendOtp(), load)
+          rows.push(row('send-otp', send, ceiling, storage.targets))
+          sendRate = send.requestsPerSecond
+        }
 
-        // Enough codes for the right-code run even if it goes 3× faster than send-otp did (it has gone 2.3×);
-        // past the pool's end its answers count as unexpected, so a short pool shows in the table.
-        const seconds = load.warmupSeconds + load.durationSeconds
-        const pool = await prepareCodes(
-          server,
-          Math.max(2000, Math.ceil(send.requestsPerSecond * seconds * 3)),
-        )
-        const wrong = await measure(server, verifyWrong(pool), load)
-        rows.push(row('verify-otp (wrong code)', wrong, ceiling, storage.targets))
-        const right = await measure(server, verifyRight(pool), load)
-        rows.push(row('verify-otp (right code)', right, ceiling, storage.targets))
+        if (selected('wrong') || selected('right')) {
+          // Enough codes for the right-code run even if it goes 3× faster than send-otp did (it has gone
+          // 2.3×); past the pool's end its answers count as unexpected, so a short pool shows in the table.
+          const seconds = load.warmupSeconds + load.durationSeconds
+          const pool = await prepareCodes(server, Math.max(2000, Math.ceil(sendRate * seconds * 3)))
+          if (selected('wrong')) {
+            const wrong = await measure(server, verifyWrong(pool), load)
+            rows.push(row('verify-otp (wrong code)', wrong, ceiling, storage.targets))
+          }
+          if (selected('right')) {
+            const right = await measure(server, verifyRight(pool), load)
+            rows.push(row('verify-otp (right code)', right, ceiling, storage.targets))
+          }
+        }
 
-        const tokens = await signIns(server, load.connections * 4)
-        const refreshed = await measure(server, refresh(tokens), load)
-        rows.push(row('refresh', refreshed, ceiling, storage.targets))
+        if (selected('refresh')) {
+          const tokens = await signIns(server, load.connections * 4)
+          const refreshed = await measure(server, refresh(tokens), load)
+          rows.push(row('refresh', refreshed, ceiling, storage.targets))
+        }
       } finally {
         await server.stop()
       }
