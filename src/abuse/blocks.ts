@@ -20,12 +20,63 @@ export async function activeBlock(db: Db, prefix: string, now = Date.now()): Pro
   return row && isActive(row, now) ? row : null
 }
 
-/** The stored row for a prefix, whether or not it is in force (its removal time matters to the detector). */
-export async function findBlock(db: Db, prefix: string): Promise<BlockedPrefix | null> {
-  return (
-    (await db.selectFrom('blocked_prefixes').selectAll().where('prefix', '=', prefix).executeTakeFirst()) ??
-    null
-  )
+/**
+ * The prefixes that matter to a send, held in memory: blocks in force, and blocks an operator lifted within
+ * the detector's window (the detector leaves those alone). The whole set is read again when it is older than
+ * `ttlMs`, with one query however many sends ask at that moment, so a send no longer reads the table: a
+ * block made by the CLI or another instance is honoured within `ttlMs`, one made or lifted by this process
+ * at once (`changed()`). The set is small: a few hundred prefixes under a sustained attack.
+ */
+export class BlockCache {
+  private rows = new Map<string, BlockedPrefix>()
+  private loadedAt = Number.NEGATIVE_INFINITY
+  private loading: Promise<void> | null = null
+  /** Bumped by `changed()`, so a load that began before a change does not count as fresh. */
+  private generation = 0
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** The stored row for a prefix if it is in force or was lifted within the window, else null. */
+  async find(prefix: string, now = Date.now()): Promise<BlockedPrefix | null> {
+    if (now - this.loadedAt >= this.ttlMs) await this.load(now)
+    return this.rows.get(prefix) ?? null
+  }
+
+  /** This process blocked or lifted a prefix: the next send reads the table again. */
+  changed(): void {
+    this.generation++
+    this.loadedAt = Number.NEGATIVE_INFINITY
+  }
+
+  private async load(now: number): Promise<void> {
+    this.loading ??= (async () => {
+      const generation = this.generation
+      try {
+        const rows = await this.db
+          .selectFrom('blocked_prefixes')
+          .selectAll()
+          .where((eb) =>
+            eb.or([
+              eb.and([
+                eb('removed_at', 'is', null),
+                eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]),
+              ]),
+              eb('removed_at', '>', now - this.windowMs),
+            ]),
+          )
+          .execute()
+        this.rows = new Map(rows.map((r) => [r.prefix, r]))
+        if (generation === this.generation) this.loadedAt = now
+      } finally {
+        this.loading = null
+      }
+    })()
+    await this.loading
+  }
 }
 
 export interface NewBlock {

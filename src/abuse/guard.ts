@@ -7,7 +7,7 @@ import type { LimiterFactory } from '../otp/limits.js'
 import { consumeOrThrow } from '../otp/limits.js'
 import type { Phone } from '../phone/index.js'
 import { countSegments, estimateCost, type PriceSettings } from '../sms/pricing.js'
-import { blockPrefix, findBlock, isActive, numberPrefix } from './blocks.js'
+import { BlockCache, blockPrefix, isActive, numberPrefix } from './blocks.js'
 import { abuseMetrics } from './metrics.js'
 
 /**
@@ -35,6 +35,11 @@ export const UNKNOWN_PRICE_USD = 0.06
 /** Budget counters hold ten-thousandths of a dollar: whole numbers, as the limiter stores need. */
 const BUDGET_UNITS_PER_USD = 10_000
 const DAY_SECONDS = 86_400
+/**
+ * How stale the in-memory list of blocked prefixes may get: a block made by the CLI or another instance is
+ * honoured within this time (blocks made or lifted by this process at once).
+ */
+export const BLOCKS_REFRESH_MS = 1000
 /** Counters that only count (the verified codes of a prefix): a limit no one reaches. */
 const UNBOUNDED = 1_000_000_000
 
@@ -142,6 +147,8 @@ export interface PrefixState {
 export class AbuseGuard {
   /** UTC day of the last error line per spending cap, so a bot hammering a closed cap does not flood the log. */
   private readonly capLogged = new Map<string, string>()
+  /** The blocked prefixes, read at most once per BLOCKS_REFRESH_MS (blocks.ts). */
+  readonly blocks: BlockCache
 
   constructor(
     private readonly config: Config,
@@ -149,13 +156,15 @@ export class AbuseGuard {
     private readonly limiters: AbuseLimiters,
     private readonly price: SmsPrice,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.blocks = new BlockCache(db, BLOCKS_REFRESH_MS, config.abuse.pumping.windowSeconds * 1000)
+  }
 
   /** Refuses a number whose prefix is blocked (429 OTP_PREFIX_BLOCKED). */
   async checkPrefix(phone: Phone): Promise<PrefixState> {
     const prefix = numberPrefix(phone.e164, this.config.abuse.pumping.dropDigits)
     const now = Date.now()
-    const block = await findBlock(this.db, prefix)
+    const block = await this.blocks.find(prefix, now)
     if (block && isActive(block, now)) {
       abuseMetrics.limitRejections.inc({ limit: 'prefix_blocked' })
       const seconds =
@@ -296,6 +305,7 @@ export class AbuseGuard {
       createdBy: 'auto',
       expiresAt: now + p.blockSeconds * 1000,
     })
+    this.blocks.changed()
     abuseMetrics.prefixBlocks.inc({ reason })
     this.log.warn(
       { prefix: state.prefix, reason, detail, blockSeconds: p.blockSeconds },

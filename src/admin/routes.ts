@@ -130,6 +130,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
     },
     async (request, reply) => {
       if (!(await service.unblock(request.params.prefix))) throw new AppError('BLOCK_NOT_FOUND')
+      app.abuse.blocks.changed()
       request.log.info(
         { prefix: request.params.prefix },
         `🔓 Prefix ${request.params.prefix} unblocked from the admin console`,

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { blockPrefix, listBlocks, numberPrefix, removeBlock } from '../../src/abuse/blocks.js'
+import { BLOCKS_REFRESH_MS } from '../../src/abuse/guard.js'
+import { ADMIN_ENV, auth } from '../admin/seed.js'
 import { cli as runCli } from '../cli/helpers.js'
 import { BACKENDS, buildTestApp, post, type TestApp } from '../helpers.js'
 
@@ -139,4 +141,59 @@ test('CLI: blocks list | remove, --help, one-line errors', async (t) => {
   const bad = await runCli(['blocks', 'list'], { env: { DATABASE_URL: 'mysql://nope' } })
   assert.match(bad.stderr, /^royal-taxi: invalid configuration: DATABASE_URL/)
   assert.equal(bad.code, 1)
+})
+
+test('a block made elsewhere (the CLI, another instance) is honoured within BLOCKS_REFRESH_MS; the table is not read per send', async (t) => {
+  const ta = await buildTestApp(t, { env: OPEN })
+  const db = ta.app.storage.db.db
+  let reads = 0
+  const original = db.selectFrom.bind(db)
+  t.mock.method(db, 'selectFrom', ((table: string) => {
+    if (table === 'blocked_prefixes') reads++
+    return original(table as 'blocked_prefixes')
+  }) as typeof db.selectFrom)
+
+  const sends = await Promise.all([1, 2, 3, 4, 5].map((i) => send(ta, inPrefix(i))))
+  assert.deepEqual(
+    sends.map((r) => r.statusCode),
+    [200, 200, 200, 200, 200],
+  )
+  assert.equal(reads, 1, 'five sends, one read of the blocks')
+
+  const blockedAt = Date.now()
+  await blockPrefix(db, {
+    prefix: '+998901234',
+    reason: 'manual',
+    detail: 'from the CLI',
+    createdBy: 'cli',
+    expiresAt: null,
+  })
+  let refused = false
+  while (!refused && Date.now() - blockedAt < BLOCKS_REFRESH_MS + 1000) {
+    refused = (await send(ta, inPrefix(6))).json().code === 'OTP_PREFIX_BLOCKED'
+    if (!refused) await new Promise((r) => setTimeout(r, 50))
+  }
+  assert.ok(refused, 'the block is honoured')
+  assert.ok(Date.now() - blockedAt < BLOCKS_REFRESH_MS + 500, 'within the refresh interval')
+  assert.equal((await send(ta, other(1))).statusCode, 200, 'other prefixes are not affected')
+})
+
+test('a block lifted in the admin console takes effect on the next send', async (t) => {
+  const ta = await buildTestApp(t, { env: { ...OPEN, ...ADMIN_ENV } })
+  const db = ta.app.storage.db.db
+  await blockPrefix(db, {
+    prefix: '+998901234',
+    reason: 'manual',
+    detail: '',
+    createdBy: 'cli',
+    expiresAt: null,
+  })
+  assert.equal((await send(ta, inPrefix(1))).json().code, 'OTP_PREFIX_BLOCKED')
+  const lifted = await ta.app.inject({
+    method: 'DELETE',
+    url: '/api/v1/admin/blocks/%2B998901234',
+    headers: auth,
+  })
+  assert.equal(lifted.statusCode, 204)
+  assert.equal((await send(ta, inPrefix(1))).statusCode, 200)
 })
