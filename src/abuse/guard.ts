@@ -175,9 +175,15 @@ export class AbuseGuard {
   }
 
   /**
-   * Takes one code from every counter a send uses, in order; if one refuses, what was taken is given back and
-   * the refusal thrown. The refused counter is given back too, so refused requests do not pile up on a cap:
-   * when an operator raises SMS_DAILY_LIMIT, the count is the SMS really sent.
+   * Takes one code from every counter a send uses. The counters are taken all at once (one round trip to
+   * Redis, pipelined) and then judged in order; if one refuses, everything taken is given back and the
+   * refusal thrown. The refused counter is given back too, so refused requests do not pile up on a cap: when
+   * an operator raises SMS_DAILY_LIMIT, the count is the SMS really sent.
+   *
+   * Taking them at once means a refused send holds its other counters for a moment before giving them back.
+   * The per-number cooldown is taken before this (OtpService.send), so concurrent requests for one number
+   * never reach here together; between different numbers only the shared prefix and daily counters can be
+   * briefly high, by the sends being refused at that moment.
    */
   async reserveSend(
     phone: Phone,
@@ -187,6 +193,17 @@ export class AbuseGuard {
   ): Promise<SendReservation> {
     const a = this.config.abuse
     const day = utcDay()
+    const prefixStep: Step = {
+      limiter: this.limiters.prefixSent,
+      key: state.prefix,
+      points: 1,
+      refused: async () =>
+        await this.blockOrAllow(
+          state,
+          'volume',
+          `more than ${a.pumping.maxCodesPerPrefix} codes in ${a.pumping.windowSeconds} s`,
+        ),
+    }
     const steps: Step[] = [
       {
         limiter: this.limiters.numberHour,
@@ -200,17 +217,7 @@ export class AbuseGuard {
         points: 1,
         refused: async (res) => this.refuse('number_day', 'OTP_NUMBER_LIMIT', retrySeconds(res)),
       },
-      {
-        limiter: this.limiters.prefixSent,
-        key: state.prefix,
-        points: 1,
-        refused: async () =>
-          await this.blockOrAllow(
-            state,
-            'volume',
-            `more than ${a.pumping.maxCodesPerPrefix} codes in ${a.pumping.windowSeconds} s`,
-          ),
-      },
+      prefixStep,
     ]
     // Development mode sends nothing that costs money, so it does not count against the spending caps.
     if (!this.config.devMode) {
@@ -231,60 +238,64 @@ export class AbuseGuard {
         })
     }
 
-    const taken: Step[] = []
+    // The verification rate of the prefix is read alongside, for the pumping check after the counters.
+    const judgeRate = this.config.abuse.pumping.minVerifyRate > 0
+    const [verified, ...outcomes] = await Promise.allSettled([
+      judgeRate ? this.limiters.prefixVerified.get(state.prefix) : Promise.resolve(null),
+      ...steps.map((s) => s.limiter.consume(s.key, s.points)),
+    ])
+    const taken = steps.filter((_, i) => outcomes[i]?.status === 'fulfilled')
     const release = async () => {
       await Promise.allSettled(taken.map((s) => s.limiter.reward(s.key, s.points)))
     }
-    for (const step of steps) {
-      try {
-        await step.limiter.consume(step.key, step.points)
-        taken.push(step)
-      } catch (err) {
-        if (!(err instanceof RateLimiterRes)) {
-          await release()
-          throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
-        }
-        await step.limiter.reward(step.key, step.points).catch(() => {})
-        const refusal = await step.refused(err).catch(async (e: unknown) => {
-          await release()
-          throw e
-        })
-        if (refusal) {
-          await release()
-          throw refusal
-        }
+    const failure = [verified, ...outcomes].find(
+      (o) => o?.status === 'rejected' && !(o.reason instanceof RateLimiterRes),
+    ) as PromiseRejectedResult | undefined
+    if (failure) {
+      // A store that failed: with a limit we cannot check, we do not send.
+      await release()
+      throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, failure.reason)
+    }
+
+    let sentInWindow = 0
+    for (const [i, step] of steps.entries()) {
+      const outcome = outcomes[i] as PromiseSettledResult<RateLimiterRes>
+      const res = outcome.status === 'fulfilled' ? outcome.value : (outcome.reason as RateLimiterRes)
+      if (step === prefixStep) sentInWindow = res.consumedPoints
+      if (outcome.status === 'fulfilled') continue
+      await step.limiter.reward(step.key, step.points).catch(() => {})
+      const refusal = await step.refused(res).catch(async (e: unknown) => {
+        await release()
+        throw e
+      })
+      if (refusal) {
+        await release()
+        throw refusal
       }
     }
-    try {
-      await this.checkVerifyRate(state)
-    } catch (err) {
-      await release()
-      throw err
-    }
+    if (judgeRate && verified?.status === 'fulfilled')
+      try {
+        await this.checkVerifyRate(state, sentInWindow, verified.value?.consumedPoints ?? 0)
+      } catch (err) {
+        await release()
+        throw err
+      }
     return { release }
   }
 
   /**
    * Many codes sent to a prefix and almost none verified is the signature of pumping: the numbers belong to
-   * whoever is paid per delivered SMS, and no one types the codes in.
+   * whoever is paid per delivered SMS, and no one types the codes in. `sent` counts this send too.
    */
-  private async checkVerifyRate(state: PrefixState): Promise<void> {
+  private async checkVerifyRate(state: PrefixState, sent: number, verified: number): Promise<void> {
     const p = this.config.abuse.pumping
-    if (p.minVerifyRate <= 0) return
-    const [sent, verified] = await Promise.all([
-      this.limiters.prefixSent.get(state.prefix),
-      this.limiters.prefixVerified.get(state.prefix),
-    ]).catch((err: unknown) => {
-      throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
-    })
     // The code being sent now cannot have been verified yet: judge the ones before it.
-    const before = (sent?.consumedPoints ?? 0) - 1
-    const ok = verified?.consumedPoints ?? 0
-    if (before < p.minSample || ok / before >= p.minVerifyRate) return
+    const before = sent - 1
+    if (before < p.minSample || verified / before >= p.minVerifyRate) return
     const refusal = await this.blockOrAllow(
       state,
       'verify_rate',
-      `${ok} of ${before} codes verified in ${p.windowSeconds} s (below ${p.minVerifyRate})`,
+      `${verified} of ${before} codes verified in ${p.windowSeconds} s (below ${p.minVerifyRate})`,
     )
     if (refusal) throw refusal
   }

@@ -148,8 +148,17 @@ export class OtpService {
     const isTest = this.testCode(phone) !== undefined
     let refund = async () => {}
     if (!isTest) {
-      await this.guard.limitIp('verify', ip)
-      refund = await this.guard.reserveVerification(phone)
+      // Both counters at once (one round trip to Redis); a request the IP limit refuses gives its guess back.
+      const [ipLimit, reserved] = await Promise.allSettled([
+        this.guard.limitIp('verify', ip),
+        this.guard.reserveVerification(phone),
+      ])
+      if (reserved.status === 'fulfilled') refund = reserved.value
+      if (ipLimit.status === 'rejected') {
+        await refund()
+        throw ipLimit.reason
+      }
+      if (reserved.status === 'rejected') throw reserved.reason
     }
     const { maxAttempts } = this.config.otp
     let reservation: Reservation
@@ -166,13 +175,12 @@ export class OtpService {
     }
 
     if (safeEqual(this.hash(phone, code), reservation.hash)) {
-      await refund()
       // Two requests with the right code may both get here; only one deletes the code.
-      if (await this.store.take(phone, reservation.id)) {
-        if (!isTest) {
-          await this.guard.recordVerified(phone)
-          await this.events.record('verified', parsed, ip)
-        }
+      const [, took] = await Promise.all([refund(), this.store.take(phone, reservation.id)])
+      if (took) {
+        // Both are best effort (they never throw): statistics must not fail a sign-in.
+        if (!isTest)
+          await Promise.all([this.guard.recordVerified(phone), this.events.record('verified', parsed, ip)])
         return phone
       }
       throw new AppError('OTP_EXPIRED')
