@@ -112,7 +112,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       'SECRET_KEY is not set: a random key was generated for this run. Pending codes and sessions will not survive a restart; set SECRET_KEY in .env',
     )
 
-  const db = openDatabase(config.database, { groupCommit: true })
+  const db = openDatabase(config.database, { groupCommit: true, onWarning: (m) => log.warn(m) })
   let redis: Redis | null = null
   try {
     await migrate(db)

@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { Worker } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config.js'
+import { startCheckpointer } from './checkpointer.js'
 import { migrationProvider } from './migrations/index.js'
 import type { Database } from './schema.js'
 import { BatchingDatabase } from './statements.js'
@@ -32,7 +34,7 @@ const pgTypes = {
  */
 export function openDatabase(
   config: Config['database'],
-  options: { groupCommit?: boolean } = {},
+  options: { groupCommit?: boolean; onWarning?: (message: string) => void } = {},
 ): DatabaseHandle {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
@@ -43,7 +45,17 @@ export function openDatabase(
     raw.pragma('synchronous = NORMAL')
     raw.pragma('busy_timeout = 5000')
     raw.pragma('foreign_keys = ON')
-    const batching = new BatchingDatabase(raw, { groupCommit: options.groupCommit ?? false })
+    const groupCommit = options.groupCommit ?? false
+    let checkpointer: Worker | null = null
+    if (groupCommit && config.path !== ':memory:') {
+      // The server checkpoints the log on a worker thread instead of inside a request's commit (checkpointer.ts).
+      raw.pragma('wal_autocheckpoint = 0')
+      checkpointer = startCheckpointer(config.path, options.onWarning)
+    }
+    const batching = new BatchingDatabase(raw, {
+      groupCommit,
+      beforeClose: () => checkpointer?.postMessage('close'),
+    })
     return {
       kind: 'sqlite',
       raw: batching,

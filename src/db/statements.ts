@@ -67,10 +67,13 @@ export class BatchingDatabase implements PreparingDatabase {
    * Without `groupCommit` every statement commits on its own as usual and this is only the statement cache:
    * the CLI, whose writes (a prefix block) should be visible to the server at once, opens the database so.
    */
+  private readonly beforeClose: (() => void) | undefined
+
   constructor(
     private readonly raw: SQLite.Database,
-    options: { groupCommit: boolean },
+    options: { groupCommit: boolean; beforeClose?: () => void },
   ) {
+    this.beforeClose = options.beforeClose
     if (!options.groupCommit) {
       this.cache = new StatementCache((sql) => raw.prepare(sql))
       this.transaction = raw.transaction.bind(raw)
@@ -121,6 +124,7 @@ export class BatchingDatabase implements PreparingDatabase {
   close(): void {
     this.savepoints = 0
     this.flush()
+    this.beforeClose?.()
     this.raw.close()
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test, { type TestContext } from 'node:test'
@@ -141,4 +141,24 @@ test('an answer waits for its batch; a batch that cannot commit answers 503, wit
   assert.equal(res.statusCode, 503)
   assert.equal(res.json().code, 'SERVICE_UNAVAILABLE')
   assert.ok(!res.body.includes('/var/lib'), 'no internal detail in the answer')
+})
+
+test('the server checkpoints the log on a worker thread, not inside a commit', async (t) => {
+  const ta = await buildTestApp(t)
+  const handle = ta.app.storage.db
+  if (handle.kind !== 'sqlite') return
+  assert.deepEqual(handle.raw.prepare('pragma wal_autocheckpoint').get(), { wal_autocheckpoint: 0 })
+  const file = ta.app.config.database.kind === 'sqlite' ? ta.app.config.database.path : ''
+  const size = () => statSync(file).size
+  const before = size()
+  const insert = handle.raw.prepare(
+    'insert into otp_events (id, kind, phone, country, ip, created_at) values (?, ?, ?, ?, ?, ?)',
+  )
+  for (let i = 0; i < 3000; i++)
+    insert.run(`event-${i}`, 'sent', '+998901234567', 'UZ', '127.0.0.1', Date.now())
+  await handle.raw.committed()
+  const deadline = Date.now() + 5000
+  while (size() <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  assert.ok(size() > before, 'the rows reached the database file without a commit copying them there')
+  assert.ok(!ta.logs.messages().some((m) => m.includes('checkpoint')), 'no checkpoint warning')
 })
