@@ -127,7 +127,7 @@ export class OtpService {
           : new AppError('SMS_UNAVAILABLE', {}, {}, undefined, err)
       throw err
     }
-    await this.events.record('sent', phone, ip)
+    this.events.record('sent', phone, ip)
     return {
       phone: phone.e164,
       expiresIn: ttlSeconds,
@@ -171,7 +171,7 @@ export class OtpService {
       if (await this.store.take(phone, reservation.id)) {
         if (!isTest) {
           await this.guard.recordVerified(phone)
-          await this.events.record('verified', parsed, ip)
+          this.events.record('verified', parsed, ip)
         }
         return phone
       }
