@@ -33,7 +33,8 @@ const load: LoadSettings = {
 }
 const LOG_LEVEL = args['log-level'] as string
 /** Whether a scenario is measured in this run: all of them unless --scenario names some. */
-const selected = (name: 'send' | 'wrong' | 'right' | 'refresh') => !args.scenario || args.scenario.includes(name)
+const selected = (name: 'send' | 'wrong' | 'right' | 'refresh') =>
+  !args.scenario || args.scenario.includes(name)
 const RESULTS = join(ROOT, 'bench', 'results')
 const PROFILES = join(RESULTS, 'profiles')
 const SECRET_KEY = 'benchmark-secret-key-0123456789-abcdefghijklmnop'

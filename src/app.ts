@@ -23,7 +23,7 @@ import { createLogger, loggableUrl } from './logger.js'
 import { registerMetrics } from './metrics/http.js'
 import { Metrics } from './metrics/index.js'
 import { instrumentProvider } from './metrics/sms.js'
-import { OtpEvents } from './otp/events.js'
+import { OtpEvents, type OtpEventsLimits } from './otp/events.js'
 import { LimiterFactory } from './otp/limits.js'
 import { OtpService } from './otp/service.js'
 import { type OtpStore, RedisOtpStore, SqlOtpStore } from './otp/store.js'
@@ -51,6 +51,7 @@ declare module 'fastify' {
     receipts: ReceiptService
     abuse: AbuseGuard
     metrics: Metrics
+    otpEvents: OtpEvents
   }
 }
 
@@ -61,6 +62,8 @@ export interface AppOverrides {
   logDestination?: DestinationStream
   /** The price of one SMS for SMS_DAILY_BUDGET_USD (tests set their own). */
   smsPrice?: SmsPrice
+  /** How the statistics rows are batched (tests hold them back to see what writes them). */
+  otpEventLimits?: OtpEventsLimits
 }
 
 const EXPIRED_CODES_SWEEP_MS = 10 * 60 * 1000
@@ -194,6 +197,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     overrides.smsPrice ?? budgetPrice(prices),
     log,
   )
+  const events = new OtpEvents(db.db, log, overrides.otpEventLimits)
   const otp = new OtpService(
     config,
     otpStore,
@@ -217,7 +221,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     log,
     guard,
     config.captcha ? new CaptchaVerifier(config.captcha) : null,
-    new OtpEvents(db.db, log),
+    events,
   )
   const admin = new AdminService(
     db,
@@ -226,6 +230,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     providers,
     config.admin?.timeZone ?? 'UTC',
     config.abuse.pumping.dropDigits,
+    events,
   )
   const adminFailures = config.admin
     ? await limiters.create({ name: 'admin_auth', ...ADMIN_AUTH_FAILURES })
@@ -244,6 +249,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('receipts', receipts)
   app.decorate('abuse', guard)
   app.decorate('metrics', metrics)
+  app.decorate('otpEvents', events)
   registerMetrics(app, metrics, config.metrics.token)
 
   const sweep = setInterval(() => {
@@ -253,6 +259,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   app.addHook('onClose', async () => {
     clearInterval(sweep)
+    // The statistics still buffered go out while the database is open.
+    await events.close()
     await sms.close()
     redis?.disconnect()
     await db.db.destroy()

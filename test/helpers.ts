@@ -9,6 +9,7 @@ import pg from 'pg'
 import type { SmsPrice } from '../src/abuse/guard.js'
 import { buildApp } from '../src/app.js'
 import { type Config, ConfigError, loadConfig } from '../src/config.js'
+import type { OtpEventsLimits } from '../src/otp/events.js'
 import {
   type SendResult,
   SmsError,
@@ -159,6 +160,7 @@ export async function buildTestApp(
     dir?: string
     keepDir?: boolean
     smsPrice?: SmsPrice
+    otpEventLimits?: OtpEventsLimits
   } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'royal-taxi-'))
@@ -169,6 +171,7 @@ export async function buildTestApp(
     ...(options.configuredProviders ? {} : { smsProviders: options.providers ?? [sms] }),
     logDestination: logs,
     ...(options.smsPrice ? { smsPrice: options.smsPrice } : {}),
+    ...(options.otpEventLimits ? { otpEventLimits: options.otpEventLimits } : {}),
   })
   t.after(async () => {
     await app.close()

@@ -4,6 +4,7 @@ import { listBlocks, removeBlock } from '../abuse/blocks.js'
 import type { DatabaseHandle } from '../db/index.js'
 import type { Database, SmsLog, SmsReceipt, SmsStatus } from '../db/schema.js'
 import { AppError } from '../errors.js'
+import type { OtpEvents } from '../otp/events.js'
 import type { LimitSpec } from '../otp/limits.js'
 import type { SmsProvider } from '../sms/provider.js'
 import { billingReport } from './billing.js'
@@ -64,6 +65,8 @@ export class AdminService {
     readonly timeZone: string,
     /** Trailing digits dropped from a number to get its prefix (PUMPING_PREFIX_DROP_DIGITS). */
     private readonly prefixDropDigits = 3,
+    /** This instance's buffered statistics, written before otp_events is read (src/otp/events.ts). */
+    private readonly events: Pick<OtpEvents, 'flush'> | null = null,
   ) {}
 
   private get db() {
@@ -206,6 +209,7 @@ export class AdminService {
       .groupBy([dayOf(this.database.kind, 's.created_at', offset), 's.status'])
       .execute()
 
+    await this.events?.flush()
     const events = await this.db
       .selectFrom('otp_events')
       .select((eb) => [day.as('day'), 'kind', eb.fn.countAll<number>().as('n')])
@@ -313,6 +317,7 @@ export class AdminService {
   async abuse(hours: number, now = Date.now()) {
     const since = now - hours * 3_600_000
     const limited: LimitedKey[] = await limitedKeys(this.database, this.redis, this.limits, now)
+    await this.events?.flush()
     const topIps = await this.db
       .selectFrom('otp_events')
       .select((eb) => [

@@ -127,7 +127,7 @@ export class OtpService {
           : new AppError('SMS_UNAVAILABLE', {}, {}, undefined, err)
       throw err
     }
-    await this.events.record('sent', phone, ip)
+    this.events.record('sent', phone, ip)
     return {
       phone: phone.e164,
       expiresIn: ttlSeconds,
@@ -178,9 +178,11 @@ export class OtpService {
       // Two requests with the right code may both get here; only one deletes the code.
       const [, took] = await Promise.all([refund(), this.store.take(phone, reservation.id)])
       if (took) {
-        // Both are best effort (they never throw): statistics must not fail a sign-in.
-        if (!isTest)
-          await Promise.all([this.guard.recordVerified(phone), this.events.record('verified', parsed, ip)])
+        if (!isTest) {
+          // Best effort: a statistic must not fail a sign-in (recordVerified never throws).
+          this.events.record('verified', parsed, ip)
+          await this.guard.recordVerified(phone)
+        }
         return phone
       }
       throw new AppError('OTP_EXPIRED')
