@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Config } from './config.js'
 
 /**
@@ -6,7 +6,9 @@ import type { Config } from './config.js'
  * queue) so that sending fails closed with a 503 instead of hanging; ioredis keeps reconnecting by itself.
  */
 export async function openRedis(config: NonNullable<Config['redis']>): Promise<Redis> {
-  const redis = new Redis(config.url, {
+  // Loaded only when REDIS_URL is set: the embedded default never needs the client.
+  const { Redis: Client } = await import('ioredis')
+  const redis = new Client(config.url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

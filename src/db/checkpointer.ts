@@ -43,6 +43,8 @@ export function startCheckpointer(path: string, onWarning?: (message: string) =>
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
+    // Not the parent's flags: --input-type=module would make this source an ES module, and it needs none.
+    execArgv: [],
     workerData: { path, driver, intervalMs: CHECKPOINT_INTERVAL_MS },
   })
   // Requests never wait on it, and it must not hold the process open at exit.

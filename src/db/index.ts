@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import type { Worker } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
-import pg from 'pg'
+import type { Pool } from 'pg'
 import type { Config } from '../config.js'
 import { startCheckpointer } from './checkpointer.js'
 import { migrationProvider } from './migrations/index.js'
@@ -18,14 +19,11 @@ export type Db = Kysely<Database>
  */
 export type DatabaseHandle =
   | { kind: 'sqlite'; db: Db; raw: BatchingDatabase }
-  | { kind: 'postgres'; db: Db; raw: pg.Pool }
+  | { kind: 'postgres'; db: Db; raw: Pool }
 
-// BIGINT (int8, OID 20) arrives from pg as a string to protect values above 2^53; our BIGINTs are epoch
-// milliseconds, far below that.
-const pgTypes = {
-  getTypeParser: (oid: number, format?: string) =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
-}
+// The PostgreSQL driver is loaded only when DATABASE_URL names PostgreSQL: the embedded default never needs it.
+const require = createRequire(import.meta.url)
+const loadPg = () => require('pg') as typeof import('pg')
 
 /**
  * Opens the database. `groupCommit` (the server) commits SQLite writes in batches, one per turn of the event
@@ -62,11 +60,17 @@ export function openDatabase(
       db: new Kysely<Database>({ dialect: new SqliteDialect({ database: batching }) }),
     }
   }
+  const pg = loadPg()
   const raw = new pg.Pool({
     connectionString: config.url,
     max: 10,
     connectionTimeoutMillis: 3000,
-    types: pgTypes,
+    // BIGINT (int8, OID 20) arrives from pg as a string to protect values above 2^53; our BIGINTs are epoch
+    // milliseconds, far below that.
+    types: {
+      getTypeParser: (oid: number, format?: string) =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+    },
   })
   // An idle client that loses its connection (the server restarted) emits 'error'; without a listener that
   // would crash the process. The pool replaces the client on the next query.

@@ -1,12 +1,12 @@
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import twilio from 'twilio'
 import Type from 'typebox'
 import { secretEquals } from '../crypto.js'
 import { AppError } from '../errors.js'
 import { errors } from '../http/schemas.js'
 import type { Receipt } from '../sms/receipts.js'
+import { validTwilioSignature } from '../sms/twilio.js'
 
 // Delivery receipts from the gateways. Their bodies are the gateways' own formats, so they are read loosely
 // (any fields, form or JSON) rather than with the API's strict schemas; what they may change is narrow: one
@@ -69,7 +69,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         !authToken ||
         !base ||
         typeof signature !== 'string' ||
-        !twilio.validateRequest(authToken, signature, `${base}${request.url}`, params)
+        !validTwilioSignature(authToken, signature, `${base}${request.url}`, params)
       )
         throw new AppError('WEBHOOK_FORBIDDEN')
       const status = str(params.MessageStatus) ?? str(params.SmsStatus)
