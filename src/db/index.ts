@@ -25,6 +25,9 @@ export type DatabaseHandle =
 const require = createRequire(import.meta.url)
 const loadPg = () => require('pg') as typeof import('pg')
 
+/** Log pages after which the server's connection checkpoints itself (SQLite's default is 1000). */
+export const SERVER_AUTOCHECKPOINT_PAGES = 4000
+
 /**
  * Opens the database. `groupCommit` (the server) commits SQLite writes in batches, one per turn of the event
  * loop (statements.ts); without it (the CLI, tests that read through a second connection) each write commits
@@ -46,8 +49,12 @@ export function openDatabase(
     const groupCommit = options.groupCommit ?? false
     let checkpointer: Worker | null = null
     if (groupCommit && config.path !== ':memory:') {
-      // The server checkpoints the log on a worker thread instead of inside a request's commit (checkpointer.ts).
-      raw.pragma('wal_autocheckpoint = 0')
+      // The server copies the log into the database on a worker thread (checkpointer.ts). Its own automatic
+      // checkpoint stays, at a larger size: by then the worker has copied nearly everything, so it is cheap,
+      // and it is what lets the log start over: under sustained writes a checkpoint from another connection
+      // never finds the log fully copied before the next write, and the file grew without bound (1.5 GB
+      // after 60,000 sends).
+      raw.pragma(`wal_autocheckpoint = ${SERVER_AUTOCHECKPOINT_PAGES}`)
       checkpointer = startCheckpointer(config.path, options.onWarning)
     }
     const batching = new BatchingDatabase(raw, {
