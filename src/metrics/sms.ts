@@ -17,7 +17,8 @@ export function instrumentProvider(
   return observeProvider(provider, ({ provider: name, message, result, error, durationMs }) => {
     // Anything but an SmsError (the deadline's AbortError, a bug) is what the sender records as `unavailable`.
     const outcome = error === null ? 'accepted' : error instanceof SmsError ? error.kind : 'unavailable'
-    const country = parsePhone(message.to)?.country ?? 'unknown'
+    // The sender says which country; parsing the number again cost as much as the rest of the metrics.
+    const country = message.country ?? parsePhone(message.to)?.country ?? 'unknown'
     metrics.smsAttempts.inc({ provider: name, country, outcome })
     metrics.smsLatency.observe({ provider: name }, durationMs / 1000)
     if (!result) return

@@ -10,6 +10,8 @@ export interface SmsMessage {
   text: string
   /** Our id for this message (the SMS log row); gateways that accept a client id get it. */
   messageId: string
+  /** The number's country (ISO 3166-1 alpha-2), known to the sender from parsing it: metrics count by it. */
+  country?: string
 }
 
 export interface SendResult {
