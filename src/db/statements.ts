@@ -62,13 +62,13 @@ export class BatchingDatabase implements PreparingDatabase {
   private flushWhenReleased = false
 
   readonly transaction: SQLite.Database['transaction']
+  private readonly beforeClose: (() => void) | undefined
 
   /**
    * Without `groupCommit` every statement commits on its own as usual and this is only the statement cache:
    * the CLI, whose writes (a prefix block) should be visible to the server at once, opens the database so.
+   * `beforeClose` runs after the last commit, before the connection closes (the checkpointer stops there).
    */
-  private readonly beforeClose: (() => void) | undefined
-
   constructor(
     private readonly raw: SQLite.Database,
     options: { groupCommit: boolean; beforeClose?: () => void },
@@ -98,7 +98,7 @@ export class BatchingDatabase implements PreparingDatabase {
     return this.batch?.done ?? null
   }
 
-  /** Commits what is pending now (used before closing, and by the CLI before it exits). */
+  /** Commits the open batch now (at the end of its turn, and before closing). */
   flush(): void {
     const batch = this.batch
     if (!batch) return
@@ -116,7 +116,12 @@ export class BatchingDatabase implements PreparingDatabase {
       this.raw.exec('COMMIT')
       batch.settle()
     } catch (err) {
-      if (this.raw.inTransaction) this.raw.exec('ROLLBACK')
+      // A failed COMMIT leaves the transaction open: end it, so the next batch starts clean.
+      try {
+        if (this.raw.inTransaction) this.raw.exec('ROLLBACK')
+      } catch {
+        // Nothing more to undo: SQLite has already given the transaction up.
+      }
       batch.settle(err)
     }
   }

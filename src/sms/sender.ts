@@ -126,7 +126,10 @@ export class SmsSender {
       .execute()
     try {
       const signal = AbortSignal.timeout(this.options.timeoutMs)
-      const result = await provider.send({ to: phone.e164, text, messageId: logId, country: phone.country }, signal)
+      const result = await provider.send(
+        { to: phone.e164, text, messageId: logId, country: phone.country },
+        signal,
+      )
       const done = this.now()
       const reported = reportedCost(result.price, this.options.prices.uzsPerUsd)
       await this.db
