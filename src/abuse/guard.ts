@@ -244,9 +244,20 @@ export class AbuseGuard {
       judgeRate ? this.limiters.prefixVerified.get(state.prefix) : Promise.resolve(null),
       ...steps.map((s) => s.limiter.consume(s.key, s.points)),
     ])
-    const taken = steps.filter((_, i) => outcomes[i]?.status === 'fulfilled')
+    // Every consume that reached the store counted, refused or not: all of it is given back if this send
+    // does not happen. A refused step is given back at once (the detector may still let the send go on).
+    const counted = new Set(
+      steps.filter((_, i) => {
+        const o = outcomes[i]
+        return o?.status === 'fulfilled' || o?.reason instanceof RateLimiterRes
+      }),
+    )
+    const giveBack = async (step: Step) => {
+      counted.delete(step)
+      await step.limiter.reward(step.key, step.points).catch(() => {})
+    }
     const release = async () => {
-      await Promise.allSettled(taken.map((s) => s.limiter.reward(s.key, s.points)))
+      await Promise.allSettled([...counted].map(giveBack))
     }
     const failure = [verified, ...outcomes].find(
       (o) => o?.status === 'rejected' && !(o.reason instanceof RateLimiterRes),
@@ -263,7 +274,7 @@ export class AbuseGuard {
       const res = outcome.status === 'fulfilled' ? outcome.value : (outcome.reason as RateLimiterRes)
       if (step === prefixStep) sentInWindow = res.consumedPoints
       if (outcome.status === 'fulfilled') continue
-      await step.limiter.reward(step.key, step.points).catch(() => {})
+      await giveBack(step)
       const refusal = await step.refused(res).catch(async (e: unknown) => {
         await release()
         throw e

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { sql } from 'kysely'
 import { register } from 'prom-client'
 import { budgetPrice, UNKNOWN_PRICE_USD } from '../../src/abuse/guard.js'
 import { BACKENDS, buildTestApp, FakeSms, LIVE_SMS, post, STRONG_SECRET, type TestApp } from '../helpers.js'
@@ -249,4 +250,23 @@ test('the budget counts each SMS at the price table (SMS_PRICES included) times 
   })
   for (let i = 1; i <= 5; i++) assert.equal((await send(cheap, `+99890111111${i}`)).statusCode, 200)
   assert.equal((await send(cheap, '+998901111116')).json().code, 'SMS_BUDGET_EXCEEDED')
+})
+
+test('a send refused by several caps at once leaves none of them counted', async (t) => {
+  const ta = await buildTestApp(t, {
+    env: { ...OPEN, OTP_MAX_PER_NUMBER_HOUR: '2', OTP_MAX_PER_NUMBER_DAY: '2' },
+  })
+  assert.equal((await send(ta)).statusCode, 200)
+  assert.equal((await send(ta)).statusCode, 200)
+  // Both caps are full: the hour's refuses first, and the day's refusal must be given back too.
+  for (let i = 0; i < 3; i++) assert.equal((await send(ta)).json().code, 'OTP_NUMBER_LIMIT')
+  const points = async (table: string, key: string) =>
+    (
+      await sql<{ points: number }>`select points from ${sql.table(table)} where key = ${key}`.execute(
+        ta.app.storage.db.db,
+      )
+    ).rows[0]?.points
+  assert.equal(await points('rate_limit_otp_number_hour', PHONE), 2)
+  assert.equal(await points('rate_limit_otp_number_day', PHONE), 2)
+  assert.equal(await points('rate_limit_otp_prefix_sent', '+998901234'), 2, 'nor the prefix counter')
 })
