@@ -169,12 +169,15 @@ test('a block made elsewhere (the CLI, another instance) is honoured within BLOC
     expiresAt: null,
   })
   let refused = false
-  while (!refused && Date.now() - blockedAt < BLOCKS_REFRESH_MS + 1000) {
+  while (!refused && Date.now() - blockedAt < BLOCKS_REFRESH_MS + 3000) {
     refused = (await send(ta, inPrefix(6))).json().code === 'OTP_PREFIX_BLOCKED'
     if (!refused) await new Promise((r) => setTimeout(r, 50))
   }
   assert.ok(refused, 'the block is honoured')
-  assert.ok(Date.now() - blockedAt < BLOCKS_REFRESH_MS + 500, 'within the refresh interval')
+  assert.ok(
+    Date.now() - blockedAt < BLOCKS_REFRESH_MS + 1000,
+    'within the refresh interval (with a second of slack for a loaded machine)',
+  )
   assert.equal((await send(ta, other(1))).statusCode, 200, 'other prefixes are not affected')
 })
 
