@@ -1,7 +1,6 @@
-import { parsePhone } from '../phone/index.js'
 import { observeProvider } from '../sms/observe.js'
 import { countSegments, estimateCost, type PriceSettings, reportedCost } from '../sms/pricing.js'
-import { SmsError, type SmsProvider } from '../sms/provider.js'
+import { messageCountry, SmsError, type SmsProvider } from '../sms/provider.js'
 import type { Metrics } from './index.js'
 
 /**
@@ -17,8 +16,7 @@ export function instrumentProvider(
   return observeProvider(provider, ({ provider: name, message, result, error, durationMs }) => {
     // Anything but an SmsError (the deadline's AbortError, a bug) is what the sender records as `unavailable`.
     const outcome = error === null ? 'accepted' : error instanceof SmsError ? error.kind : 'unavailable'
-    // The sender says which country; parsing the number again cost as much as the rest of the metrics.
-    const country = message.country ?? parsePhone(message.to)?.country ?? 'unknown'
+    const country = messageCountry(message) ?? 'unknown'
     metrics.smsAttempts.inc({ provider: name, country, outcome })
     metrics.smsLatency.observe({ provider: name }, durationMs / 1000)
     if (!result) return

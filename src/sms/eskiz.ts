@@ -1,9 +1,9 @@
 import type { Config } from '../config.js'
-import { parsePhone } from '../phone/index.js'
 import { excerpt, type GatewayResponse, gatewayFetch, kindForStatus } from './fetch.js'
 import { countSegments } from './pricing.js'
 import {
   type Balance,
+  messageCountry,
   type SendResult,
   SmsError,
   type SmsErrorKind,
@@ -121,7 +121,7 @@ export class EskizProvider implements SmsProvider {
     if (!digits.startsWith('998')) {
       // Numbers abroad go through send-global, which wants the country and whether the text is Cyrillic.
       path = '/api/message/sms/send-global'
-      form.set('country_code', parsePhone(message.to)?.country ?? '')
+      form.set('country_code', messageCountry(message) ?? '')
       if (countSegments(message.text).encoding === 'UCS-2') form.set('unicode', '1')
     }
     return await gatewayFetch(
