@@ -33,12 +33,13 @@ parentPort.on('message', (message) => {
 `
 
 /** How often the checkpointer copies the log into the database file. */
-export const CHECKPOINT_INTERVAL_MS = 250
+const CHECKPOINT_INTERVAL_MS = 250
 
 /**
- * Starts checkpointing the database at `path` on a worker thread; the caller turns the connection's own
- * automatic checkpoints off. A failure is reported through `onWarning` (the server's connection is
- * unaffected; the log only grows until a checkpoint succeeds). Send the worker 'close' to stop it.
+ * Starts checkpointing the database at `path` on a worker thread; the caller makes the connection's own
+ * automatic checkpoint rarer (db/index.ts). A failure is reported through `onWarning` (the server's
+ * connection is unaffected; the log only grows until a checkpoint succeeds). Send the worker 'close' to stop
+ * it.
  */
 export function startCheckpointer(path: string, onWarning?: (message: string) => void): Worker {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')

@@ -5,7 +5,7 @@ import type { Db } from '../db/index.js'
 import type { OtpEventKind, OtpEventsTable } from '../db/schema.js'
 
 export interface OtpEventsLimits {
-  /** Rows per INSERT: a full batch is written at once, without waiting for the delay. */
+  /** Rows per write: a full batch is written at once, without waiting for the delay. */
   batchSize: number
   /** How long the first row of a batch may wait for others. */
   delayMs: number
@@ -20,8 +20,8 @@ const DEFAULT_LIMITS: OtpEventsLimits = { batchSize: 500, delayMs: 100, maxPendi
  * Writes the record of codes sent and verified that the admin console's statistics read. Best effort: a
  * statistic that could not be written must not fail a sign-in that has already succeeded.
  *
- * Write-behind: `record()` only buffers the row, and the buffer goes to the database as one multi-row
- * INSERT when a batch is full or `delayMs` after its first row, one write at a time. One INSERT per code
+ * Write-behind: `record()` only buffers the row, and the buffer goes to the database in multi-row INSERTs
+ * when a batch is full or `delayMs` after its first row, one write at a time. One INSERT per code
  * was a PostgreSQL round trip (or a Kysely build and statement on SQLite) on every send and verify. What it
  * costs: rows waiting in the buffer are lost if the process dies (a graceful close writes them), and a
  * failed write drops its rows with one warn line instead of retrying; while the database is down for a while,
