@@ -246,6 +246,11 @@ function describe(key: string, value: unknown): string {
   return ` (got ${JSON.stringify(value)})`
 }
 
+/** A base URL or origin as compared and joined with paths: `https://x.uz/` and `https://x.uz` are one. */
+function withoutTrailingSlashes(url: string): string {
+  return url.replace(/\/+$/, '')
+}
+
 function parseTrustProxy(raw: string): boolean | number | string[] {
   if (raw === 'true') return true
   if (raw === 'false') return false
@@ -494,14 +499,14 @@ export function parsePrices(raw: string): { prices: PriceOverride[]; problems: s
 
 function toConfig(env: Env) {
   const sqlitePath = env.DATABASE_URL.startsWith('sqlite:') ? env.DATABASE_URL.slice('sqlite:'.length) : null
-  const publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null
+  const publicBaseUrl = env.PUBLIC_BASE_URL === undefined ? null : withoutTrailingSlashes(env.PUBLIC_BASE_URL)
   const twilio = env.TWILIO_ENABLED
     ? {
         accountSid: env.TWILIO_ACCOUNT_SID as string,
         authToken: env.TWILIO_AUTH_TOKEN as string,
         phoneNumber: env.TWILIO_PHONE_NUMBER ?? null,
         messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID ?? null,
-        baseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
+        baseUrl: withoutTrailingSlashes(env.TWILIO_API_BASE_URL),
         statusCallback: publicBaseUrl ? `${publicBaseUrl}/api/v1/webhooks/twilio/status` : null,
       }
     : null
@@ -515,7 +520,7 @@ function toConfig(env: Env) {
         email: env.ESKIZ_EMAIL as string,
         password: env.ESKIZ_PASSWORD as string,
         from: env.ESKIZ_FROM,
-        baseUrl: env.ESKIZ_API_BASE_URL.replace(/\/+$/, ''),
+        baseUrl: withoutTrailingSlashes(env.ESKIZ_API_BASE_URL),
         callbackUrl: eskizCallback,
       }
     : null
@@ -524,7 +529,7 @@ function toConfig(env: Env) {
         login: env.PLAYMOBILE_LOGIN as string,
         password: env.PLAYMOBILE_PASSWORD as string,
         originator: env.PLAYMOBILE_ORIGINATOR,
-        baseUrl: env.PLAYMOBILE_API_BASE_URL.replace(/\/+$/, ''),
+        baseUrl: withoutTrailingSlashes(env.PLAYMOBILE_API_BASE_URL),
       }
     : null
   const httpGateway = env.HTTP_SMS_URL
@@ -576,7 +581,7 @@ function toConfig(env: Env) {
           ? null
           : env.CORS_ORIGINS === '*'
             ? ('*' as const)
-            : env.CORS_ORIGINS.split(',').map((s) => s.trim().replace(/\/+$/, '')),
+            : env.CORS_ORIGINS.split(',').map((s) => withoutTrailingSlashes(s.trim())),
     },
     abuse: {
       perNumberHour: env.OTP_MAX_PER_NUMBER_HOUR,
