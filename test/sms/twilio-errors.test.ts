@@ -269,3 +269,15 @@ test('the Twilio guides quote the runbook lines exactly as the service writes th
     for (const line of lines) assert.ok(text.includes(line), `${file} lacks ${line}`)
   }
 })
+
+test('messages reuse keep-alive connections: one per request in flight, not one per message', async (t) => {
+  const fake = await recordingServer(t, twilioCreated('SM0123456789abcdef0123456789abcdef'))
+  const provider = twilioProvider(fake.url)
+  const send = (i: number) =>
+    provider.send({ to: PHONE, text: `code ${i}`, messageId: `m${i}` }, AbortSignal.timeout(5000))
+  for (let i = 0; i < 20; i++) await send(i)
+  assert.equal(fake.connections, 1, 'twenty messages one after another, one connection')
+  for (let round = 0; round < 3; round++) await Promise.all([0, 1, 2, 3, 4].map((i) => send(100 + i)))
+  assert.equal(fake.requests.length, 35)
+  assert.ok(fake.connections <= 5, `${fake.connections} connections for 5 messages in flight at a time`)
+})

@@ -68,6 +68,8 @@ export interface RecordingServer {
   requests: ReceivedRequest[]
   /** What the current test wants answered; replaced between tests. */
   handler: Handler
+  /** TCP connections accepted so far: with keep-alive, far fewer than requests. */
+  connections: number
 }
 
 /** An HTTP server (on 127.0.0.1 unless told) that records every request, then lets `handler` answer it. */
@@ -76,7 +78,7 @@ export async function recordingServer(
   handler: Handler,
   host = '127.0.0.1',
 ): Promise<RecordingServer> {
-  const state: RecordingServer = { url: '', requests: [], handler }
+  const state: RecordingServer = { url: '', requests: [], handler, connections: 0 }
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -98,6 +100,9 @@ export async function recordingServer(
     } catch (err) {
       res.writeHead(599).end(String(err))
     }
+  })
+  server.on('connection', () => {
+    state.connections++
   })
   await new Promise<void>((resolve) => server.listen(0, host, resolve))
   t.after(
