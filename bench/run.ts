@@ -2,6 +2,7 @@
 // Options: --duration S (10) --warmup S (3) --connections N (50) --log-level L (info) --only sqlite|postgres
 //          --only twilio (just the Twilio row) --no-twilio --profile (node --cpu-prof into bench/results/profiles) --readme (update the README table)
 //          --scenario send|wrong|right|refresh (measure one scenario, e.g. to profile it alone; repeatable)
+//          --results DIR (where the JSON and Markdown go; bench/results by default)
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, release, tmpdir, totalmem } from 'node:os'
@@ -22,6 +23,7 @@ const { values: args } = parseArgs({
     'no-twilio': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     scenario: { type: 'string', multiple: true },
+    results: { type: 'string' },
     readme: { type: 'boolean', default: false },
   },
 })
@@ -35,7 +37,7 @@ const LOG_LEVEL = args['log-level'] as string
 /** Whether a scenario is measured in this run: all of them unless --scenario names some. */
 const selected = (name: 'send' | 'wrong' | 'right' | 'refresh') =>
   !args.scenario || args.scenario.includes(name)
-const RESULTS = join(ROOT, 'bench', 'results')
+const RESULTS = args.results ?? join(ROOT, 'bench', 'results')
 const PROFILES = join(RESULTS, 'profiles')
 const SECRET_KEY = 'benchmark-secret-key-0123456789-abcdefghijklmnop'
 const TWILIO_SID = `AC${'0123456789abcdef'.repeat(2)}`
@@ -467,7 +469,7 @@ async function main(): Promise<void> {
     writeFileSync(join(RESULTS, `${name}.md`), `${table}\n`)
   }
   if (args.readme) updateReadme(table)
-  console.log(`\n${table}\n\nWritten to bench/results/${stamp}.{json,md} and bench/results/latest.{json,md}`)
+  console.log(`\n${table}\n\nWritten to ${RESULTS}/${stamp}.{json,md} and ${RESULTS}/latest.{json,md}`)
 }
 
 await main()

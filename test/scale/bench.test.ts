@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import test from 'node:test'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+const ROOT = join(import.meta.dirname, '..', '..')
+
+// `npm run bench` itself, cut down to a second per scenario and one connection so it stays light beside the
+// other suites: it must start the ceiling and the service, drive every scenario and report them against the
+// ceiling of the same run. The numbers themselves are the benchmark's business, not the tests'.
+test('the benchmark runs every scenario against the ceiling and writes JSON and Markdown', async (t) => {
+  const results = mkdtempSync(join(tmpdir(), 'royal-taxi-bench-results-'))
+  t.after(() => rmSync(results, { recursive: true, force: true }))
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT })
+  const args = ['--only', 'sqlite', '--no-twilio', '--duration', '1', '--warmup', '0', '--connections', '1']
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'bench/run.ts', ...args, '--results', results],
+    { cwd: ROOT, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
+  )
+  assert.match(stdout, /ceiling: \d+ req\/s/)
+
+  const report = JSON.parse(readFileSync(join(results, 'latest.json'), 'utf8'))
+  const [pass, ...others] = report.passes
+  assert.equal(others.length, 0)
+  assert.equal(pass.backend, 'SQLite (embedded defaults)')
+  assert.ok(pass.ceiling.requestsPerSecond > 0)
+  assert.deepEqual(
+    pass.rows.map((r: { scenario: string }) => r.scenario),
+    ['send-otp', 'verify-otp (wrong code)', 'verify-otp (right code)', 'refresh'],
+  )
+  for (const row of pass.rows) {
+    assert.ok(row.requestsPerSecond > 0, row.scenario)
+    assert.equal(
+      row.ratio,
+      Math.round((row.requestsPerSecond / pass.ceiling.requestsPerSecond) * 1000) / 1000,
+    )
+    assert.equal(typeof row.latencyP50Ms, 'number')
+    assert.equal(typeof row.latencyP99Ms, 'number')
+    assert.ok(row.peakRssMb > 0, `${row.scenario}: peak RSS`)
+    assert.equal(typeof row.target, 'number', `${row.scenario}: its target`)
+  }
+  const byName = Object.fromEntries(pass.rows.map((r: { scenario: string }) => [r.scenario, r]))
+  assert.equal(byName['send-otp'].unexpected, 0, 'every code sent')
+  assert.equal(byName['verify-otp (wrong code)'].non2xx, byName['verify-otp (wrong code)'].total)
+  assert.equal(byName.refresh.unexpected, 0, 'every refresh answered 200')
+
+  const markdown = readFileSync(join(results, 'latest.md'), 'utf8')
+  assert.match(markdown, /\| scenario \| req\/s \| × ceiling \| target \| p50 ms \| p99 ms \| non-2xx \|/)
+  assert.match(markdown, /\| send-otp \| \d+ \| [\d.]+ \| ≥ 0\.4 [✓✗] \|/)
+  assert.match(markdown, /ceiling \(bare Fastify, same body\): \d+ req\/s/)
+})
