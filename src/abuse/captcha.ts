@@ -1,5 +1,6 @@
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
+import { withTimeout } from '../timeout.js'
 
 const TIMEOUT_MS = 5000
 
@@ -21,14 +22,16 @@ export class CaptchaVerifier {
     if (!token) throw new AppError('CAPTCHA_REQUIRED')
     let answer: { success?: unknown }
     try {
-      const res = await fetch(this.config.verifyUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ secret: this.config.secret, response: token, remoteip: ip }),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+      answer = await withTimeout(TIMEOUT_MS, async (signal) => {
+        const res = await fetch(this.config.verifyUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ secret: this.config.secret, response: token, remoteip: ip }),
+          signal,
+        })
+        if (!res.ok) throw new Error(`${this.config.provider} answered HTTP ${res.status}`)
+        return (await res.json()) as { success?: unknown }
       })
-      if (!res.ok) throw new Error(`${this.config.provider} answered HTTP ${res.status}`)
-      answer = (await res.json()) as { success?: unknown }
     } catch (err) {
       throw new AppError('CAPTCHA_UNAVAILABLE', {}, {}, 5, err)
     }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { SmsRoutes } from '../config.js'
 import type { Db } from '../db/index.js'
 import type { Phone } from '../phone/index.js'
+import { withTimeout } from '../timeout.js'
 import { CircuitBreakers, type CircuitSettings } from './circuit.js'
 import { type Cost, countSegments, estimateCost, type PriceSettings, reportedCost } from './pricing.js'
 import { type SendResult, SmsError, type SmsProvider } from './provider.js'
@@ -125,10 +126,8 @@ export class SmsSender {
       })
       .execute()
     try {
-      const signal = AbortSignal.timeout(this.options.timeoutMs)
-      const result = await provider.send(
-        { to: phone.e164, text, messageId: logId, country: phone.country },
-        signal,
+      const result = await withTimeout(this.options.timeoutMs, (signal) =>
+        provider.send({ to: phone.e164, text, messageId: logId, country: phone.country }, signal),
       )
       const done = this.now()
       const reported = reportedCost(result.price, this.options.prices.uzsPerUsd)
