@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { ERROR_STATUS } from '../../src/errors.js'
+import { AppError, ERROR_STATUS } from '../../src/errors.js'
 import { messages } from '../../src/i18n/index.js'
 import { buildTestApp, SECRET } from '../helpers.js'
 
@@ -101,6 +101,23 @@ test('client mistakes are 4xx with a code, never a 500 or a stack trace', async 
   })
   assert.deepEqual(unknownField.json().errors, [{ field: 'admin', message: 'unknown field' }])
   assert.equal(ta.sms.sent.length, 0)
+})
+
+test('a 4xx AppError captures no stack (it is never logged); a 5xx keeps one; the limit is restored', () => {
+  const before = Error.stackTraceLimit
+  const client = new AppError('OTP_INVALID', { attempts_left: 2 }, { attempts_left: 2 })
+  assert.equal(Error.stackTraceLimit, before)
+  // With no frames the stack is only the header line.
+  assert.equal(client.stack, 'AppError: OTP_INVALID')
+  assert.deepEqual(
+    [client.code, client.statusCode, client.params, client.extra],
+    ['OTP_INVALID', 400, { attempts_left: 2 }, { attempts_left: 2 }],
+  )
+  const cause = new Error('connection refused')
+  const fault = new AppError('SERVICE_UNAVAILABLE', {}, {}, 5, cause)
+  assert.equal(Error.stackTraceLimit, before)
+  assert.match(fault.stack ?? '', /\n\s+at /)
+  assert.deepEqual([fault.statusCode, fault.retryAfter, fault.cause], [503, 5, cause])
 })
 
 test('unknown routes answer 404 NOT_FOUND in the request language', async (t) => {
