@@ -43,13 +43,14 @@ export class LimiterFactory {
     return await new Promise<RateLimiterAbstract>((resolve, reject) => {
       const done = (err?: unknown) => (err ? reject(err) : resolve(limiter))
       // For SQLite the client is the group-committing connection (src/db/statements.ts): its statement cache
-      // spares rate-limiter-flexible's prepare() per call, and its batch takes the counters' writes.
+      // spares rate-limiter-flexible's prepare() per call, and its batch takes the counters' writes, each
+      // upsert without a savepoint of its own.
       const limiter: RateLimiterAbstract =
         this.database.kind === 'sqlite'
           ? new RateLimiterSQLite(
               {
                 ...base,
-                storeClient: this.database.raw,
+                storeClient: this.database.raw.singleStatementClient(),
                 storeType: 'better-sqlite3',
                 tableName,
                 keyPrefix: '',

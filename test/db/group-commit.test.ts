@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import test, { type TestContext } from 'node:test'
 import SQLite from 'better-sqlite3'
 import { type Generated, Kysely, SqliteDialect, sql } from 'kysely'
+import { RateLimiterSQLite } from 'rate-limiter-flexible'
 import { SERVER_AUTOCHECKPOINT_PAGES } from '../../src/db/index.js'
 import { BatchingDatabase } from '../../src/db/statements.js'
 import { buildTestApp } from '../helpers.js'
@@ -183,3 +184,104 @@ test('under sustained writes the log still starts over: it stays near its checkp
   const wal = statSync(`${file}-wal`).size
   assert.ok(wal < 40 * 1024 * 1024, `the log is ${Math.round(wal / 1024 / 1024)} MB`)
 })
+
+/** A rate limiter on `client`, once its table exists. */
+async function limiterOn(client: unknown, tableName = 'rl'): Promise<RateLimiterSQLite> {
+  return await new Promise((resolve, reject) => {
+    const limiter: RateLimiterSQLite = new RateLimiterSQLite(
+      { storeClient: client, storeType: 'better-sqlite3', tableName, keyPrefix: '', points: 5, duration: 60 },
+      (err?: unknown) => (err ? reject(err) : resolve(limiter)),
+    )
+  })
+}
+
+test('rate-limiter-flexible counts inside the batch without a savepoint, and commits with it', async (t) => {
+  const { batching, seenLimit, transactions } = openForLimits(t)
+  const limiter = await limiterOn(batching.singleStatementClient())
+  await batching.committed()
+  const first = await limiter.consume('+998901234567')
+  const second = await limiter.consume('+998901234567')
+  assert.deepEqual([first.consumedPoints, second.consumedPoints], [1, 2])
+  assert.equal(transactions(), 0, 'better-sqlite3 transaction() (a savepoint in the batch) was used')
+  assert.equal(seenLimit('+998901234567'), undefined, 'not committed before the end of the turn')
+  await batching.committed()
+  assert.equal(seenLimit('+998901234567'), 2)
+})
+
+test('every transaction rate-limiter-flexible opens is a single statement (what singleStatementClient relies on)', async (t) => {
+  const { batching } = openForLimits(t)
+  const inner = batching.singleStatementClient()
+  let depth = 0
+  let executed = 0
+  const perTransaction: number[] = []
+  const counting = {
+    prepare(sqlText: string) {
+      const statement = inner.prepare(sqlText)
+      const count =
+        (method: 'run' | 'get' | 'all') =>
+        (...args: unknown[]) => {
+          if (depth > 0) executed++
+          return (statement[method] as (...a: unknown[]) => unknown)(...args)
+        }
+      return { run: count('run'), get: count('get'), all: count('all') }
+    },
+    transaction:
+      (fn: (...args: unknown[]) => unknown) =>
+      (...args: unknown[]) => {
+        depth++
+        executed = 0
+        try {
+          return fn(...args)
+        } finally {
+          depth--
+          perTransaction.push(executed)
+        }
+      },
+    close: () => inner.close(),
+  }
+  const limiter = await limiterOn(counting)
+  const key = '+998901234567'
+  await limiter.consume(key)
+  await limiter.consume(key, 2)
+  await limiter.penalty(key, 1)
+  await limiter.reward(key, 1)
+  await limiter.get(key)
+  await limiter.set(key, 3, 60)
+  await limiter.block(key, 60)
+  await limiter.delete(key)
+  await assert.rejects(
+    (async () => {
+      for (let i = 0; i < 7; i++) await limiter.consume('+998901234568')
+    })(),
+  )
+  assert.ok(perTransaction.length >= 6, `transactions seen: ${perTransaction.length}`)
+  assert.deepEqual(
+    perTransaction.filter((n) => n !== 1),
+    [],
+    `statements per transaction: ${perTransaction.join(', ')}`,
+  )
+})
+
+/** A batching connection whose better-sqlite3 transaction() calls are counted, and a second reader. */
+function openForLimits(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'royal-taxi-limits-'))
+  const file = join(dir, 'db.sqlite')
+  const raw = new SQLite(file)
+  raw.pragma('journal_mode = WAL')
+  let transactions = 0
+  const transaction = raw.transaction.bind(raw)
+  raw.transaction = ((fn: (...args: unknown[]) => unknown) => {
+    transactions++
+    return transaction(fn)
+  }) as typeof raw.transaction
+  const batching = new BatchingDatabase(raw, { groupCommit: true })
+  const other = new SQLite(file, { readonly: true, fileMustExist: true })
+  t.after(() => {
+    other.close()
+    batching.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const seenLimit = (key: string) =>
+    (other.prepare('select points from rl where key = ?').get(key) as { points: number } | undefined)?.points
+  return { batching, seenLimit, transactions: () => transactions }
+}
