@@ -58,7 +58,15 @@ function serializeRequest(req: FastifyRequest) {
   }
 }
 
-/** pino to stdout and to LOG_FILE (both, as the Python service did), or to `destination` in tests. */
+/**
+ * pino to stdout and to LOG_FILE (both, as the Python service did), or to `destination` in tests.
+ *
+ * Both are written synchronously, pino's own default. Asynchronous destinations were tried: under load they
+ * fell behind (one write of at most 16 KB per turn of the event loop, while a busy turn logs more), so the
+ * unwritten lines piled up in memory, ~0.4 MB a second per destination, lines a crash would lose, and
+ * each new line re-measured the growing chunk. Written at once, send-otp took no more CPU and its peak RSS
+ * fell by 25–35 MB (docs/SCALING.md).
+ */
 export function createLogger(config: Config['log'], destination?: DestinationStream): Logger {
   const options = {
     level: config.level,
@@ -67,12 +75,12 @@ export function createLogger(config: Config['log'], destination?: DestinationStr
   }
   if (destination) return pino(options, destination)
   const streams: pino.StreamEntry[] = [
-    { stream: pino.destination({ dest: 1, sync: false }), level: config.level as pino.Level },
+    { stream: pino.destination({ dest: 1, sync: true }), level: config.level as pino.Level },
   ]
   if (config.file) {
     mkdirSync(dirname(config.file), { recursive: true })
     streams.push({
-      stream: pino.destination({ dest: config.file, sync: false, mkdir: true }),
+      stream: pino.destination({ dest: config.file, sync: true, mkdir: true }),
       level: config.level as pino.Level,
     })
   }
