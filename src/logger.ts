@@ -64,8 +64,8 @@ function serializeRequest(req: FastifyRequest) {
  * Both are written synchronously, pino's own default. Asynchronous destinations were tried: under load they
  * fell behind (one write of at most 16 KB per turn of the event loop, while a busy turn logs more), so the
  * unwritten lines piled up in memory, ~0.4 MB a second per destination, lines a crash would lose, and
- * each new line re-measured the growing chunk. Written at once, send-otp took no more CPU and its peak RSS
- * fell by 25–35 MB (docs/SCALING.md).
+ * each new line re-measured the growing chunk. Written at once, no scenario of the benchmark took more CPU
+ * and every peak RSS stayed at 165–184 MB (before: up to 251 MB; docs/SCALING.md).
  */
 export function createLogger(config: Config['log'], destination?: DestinationStream): Logger {
   const options = {

@@ -3,7 +3,7 @@
  * and clears the timer as soon as `fn` settles.
  *
  * `AbortSignal.timeout` cannot be cancelled: its timer, the signal and what listens to it stay alive for the
- * whole timeout after the request has finished. Per SMS at thousands a second that was the largest source of
+ * whole timeout after the request has finished. Per SMS at thousands a second that was a large share of the
  * objects V8 promotes and later has to collect (docs/SCALING.md), so the hot paths use this instead.
  */
 export async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
