@@ -54,7 +54,7 @@ export async function withDatabase<T>(config: Config, work: (db: DatabaseHandle)
   try {
     return await work(handle)
   } finally {
-    await handle.db.destroy()
+    await handle.close()
   }
 }
 

@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
-import type { Worker } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import type { Pool } from 'pg'
 import type { Config } from '../config.js'
-import { startCheckpointer } from './checkpointer.js'
+import { type Checkpointer, startCheckpointer } from './checkpointer.js'
 import { migrationProvider } from './migrations/index.js'
 import type { Database } from './schema.js'
 import { BatchingDatabase } from './statements.js'
@@ -16,17 +15,22 @@ export type Db = Kysely<Database>
 /**
  * The open database: Kysely for queries, plus the client that rate-limiter-flexible needs. For SQLite that
  * client is the group-committing connection Kysely also uses (statements.ts), so both share one batch.
+ * `close` commits what is pending and resolves once every connection (the checkpoint thread's too) is closed.
  */
 export type DatabaseHandle =
-  | { kind: 'sqlite'; db: Db; raw: BatchingDatabase }
-  | { kind: 'postgres'; db: Db; raw: Pool }
+  | { kind: 'sqlite'; db: Db; raw: BatchingDatabase; close(): Promise<void> }
+  | { kind: 'postgres'; db: Db; raw: Pool; close(): Promise<void> }
 
 // The PostgreSQL driver is loaded only when DATABASE_URL names PostgreSQL: the embedded default never needs it.
 const require = createRequire(import.meta.url)
 const loadPg = () => require('pg') as typeof import('pg')
 
-/** Log pages after which the server's connection checkpoints itself (SQLite's default is 1000). */
-export const SERVER_AUTOCHECKPOINT_PAGES = 4000
+/**
+ * Log pages after which the server's connection checkpoints itself (SQLite's default is 1000): the log
+ * grows to 64 MB before it starts over. Each such checkpoint stalls one commit for several milliseconds,
+ * so the rarer the better; at 4000 pages they took three times as long in all.
+ */
+export const SERVER_AUTOCHECKPOINT_PAGES = 16000
 
 /**
  * Opens the database. `groupCommit` (the server) commits SQLite writes in batches, one per turn of the event
@@ -47,24 +51,27 @@ export function openDatabase(
     raw.pragma('busy_timeout = 5000')
     raw.pragma('foreign_keys = ON')
     const groupCommit = options.groupCommit ?? false
-    let checkpointer: Worker | null = null
+    let checkpointer: Checkpointer | null = null
     if (groupCommit && config.path !== ':memory:') {
       // The server copies the log into the database on a worker thread (checkpointer.ts). Its own automatic
-      // checkpoint stays, at a larger size: by then the worker has copied nearly everything, so it is cheap,
-      // and it is what lets the log start over: under sustained writes a checkpoint from another connection
-      // never finds the log fully copied before the next write, and the file grew without bound (1.5 GB
-      // after 60,000 sends).
+      // checkpoint stays, at a larger size: by then the worker has copied nearly everything (all but its
+      // last 50 ms), and it is what lets the log start over: under sustained writes a checkpoint from
+      // another connection never finds the log fully copied before the next write, and the file grew
+      // without bound (1.5 GB after 60,000 sends).
       raw.pragma(`wal_autocheckpoint = ${SERVER_AUTOCHECKPOINT_PAGES}`)
       checkpointer = startCheckpointer(config.path, options.onWarning)
     }
-    const batching = new BatchingDatabase(raw, {
-      groupCommit,
-      beforeClose: () => checkpointer?.postMessage('close'),
-    })
+    const batching = new BatchingDatabase(raw, { groupCommit })
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: batching }) })
     return {
       kind: 'sqlite',
       raw: batching,
-      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: batching }) }),
+      db,
+      // The checkpoint thread's connection closes last, so it folds the log into the file and removes it.
+      close: async () => {
+        await db.destroy()
+        await checkpointer?.stop()
+      },
     }
   }
   const pg = loadPg()
@@ -86,7 +93,8 @@ export function openDatabase(
   // the query and emits 'error'; the pool listens only while the client is idle, so without this listener the
   // process would crash on an outage instead of answering 503. The rejected query carries the error.
   raw.on('connect', (client) => client.on('error', () => {}))
-  return { kind: 'postgres', raw, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: raw }) }) }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: raw }) })
+  return { kind: 'postgres', raw, db, close: () => db.destroy() }
 }
 
 async function migrator(handle: DatabaseHandle): Promise<Migrator> {

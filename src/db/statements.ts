@@ -62,19 +62,16 @@ export class BatchingDatabase implements PreparingDatabase {
   private flushWhenReleased = false
 
   readonly transaction: SQLite.Database['transaction']
-  private readonly beforeClose: (() => void) | undefined
   private readonly grouped: boolean
 
   /**
    * Without `groupCommit` every statement commits on its own as usual and this is only the statement cache:
    * the CLI, whose writes (a prefix block) should be visible to the server at once, opens the database so.
-   * `beforeClose` runs after the last commit, before the connection closes (the checkpointer stops there).
    */
   constructor(
     private readonly raw: SQLite.Database,
-    options: { groupCommit: boolean; beforeClose?: () => void },
+    options: { groupCommit: boolean },
   ) {
-    this.beforeClose = options.beforeClose
     this.grouped = options.groupCommit
     if (!options.groupCommit) {
       this.cache = new StatementCache((sql) => raw.prepare(sql))
@@ -147,7 +144,6 @@ export class BatchingDatabase implements PreparingDatabase {
   close(): void {
     this.savepoints = 0
     this.flush()
-    this.beforeClose?.()
     this.raw.close()
   }
 

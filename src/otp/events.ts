@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto'
 import type { Insertable } from 'kysely'
 import type { Logger } from 'pino'
+import { timeOrderedId } from '../crypto.js'
 import type { Db } from '../db/index.js'
 import type { OtpEventKind, OtpEventsTable } from '../db/schema.js'
 
@@ -50,7 +50,7 @@ export class OtpEvents {
       return
     }
     this.pending.push({
-      id: randomUUID(),
+      id: timeOrderedId(),
       kind,
       phone: phone.e164,
       country: phone.country,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Db } from '../db/index.js'
+import { PreparedQuery } from '../db/prepared.js'
 
 export interface PendingCode {
   id: string
@@ -33,50 +34,64 @@ export interface OtpStore {
   sweep(now: number): Promise<void>
 }
 
+/** The queries of every send and verification, compiled once (db/prepared.ts). */
+function codeQueries(db: Db) {
+  return {
+    save: new PreparedQuery(db, (v: PendingCode & { phone: string; createdAt: number }) => {
+      const row = {
+        id: v.id,
+        code_hash: v.hash,
+        attempts: 0,
+        created_at: v.createdAt,
+        expires_at: v.expiresAt,
+      }
+      return db
+        .insertInto('otp_codes')
+        .values({ phone: v.phone, ...row })
+        .onConflict((oc) => oc.column('phone').doUpdateSet(row))
+    }),
+    reserve: new PreparedQuery(db, (v: { phone: string; now: number; max: number }) =>
+      db
+        .updateTable('otp_codes')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('phone', '=', v.phone)
+        .where('expires_at', '>', v.now)
+        .where('attempts', '<', v.max)
+        .returning(['id', 'code_hash', 'attempts']),
+    ),
+    attemptsLeft: new PreparedQuery(db, (v: { phone: string; now: number }) =>
+      db
+        .selectFrom('otp_codes')
+        .select('attempts')
+        .where('phone', '=', v.phone)
+        .where('expires_at', '>', v.now),
+    ),
+    take: new PreparedQuery(db, (v: { phone: string; id: string }) =>
+      db.deleteFrom('otp_codes').where('phone', '=', v.phone).where('id', '=', v.id),
+    ),
+  }
+}
+
 export class SqlOtpStore implements OtpStore {
-  constructor(private readonly db: Db) {}
+  private readonly queries: ReturnType<typeof codeQueries>
+
+  constructor(private readonly db: Db) {
+    this.queries = codeQueries(db)
+  }
 
   async save(phone: string, code: PendingCode): Promise<void> {
-    const row = {
-      id: code.id,
-      code_hash: code.hash,
-      attempts: 0,
-      created_at: Date.now(),
-      expires_at: code.expiresAt,
-    }
-    await this.db
-      .insertInto('otp_codes')
-      .values({ phone, ...row })
-      .onConflict((oc) => oc.column('phone').doUpdateSet(row))
-      .execute()
+    await this.queries.save.execute({ phone, ...code, createdAt: Date.now() })
   }
 
   async reserveAttempt(phone: string, maxAttempts: number, now: number): Promise<Reservation> {
-    const row = await this.db
-      .updateTable('otp_codes')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('phone', '=', phone)
-      .where('expires_at', '>', now)
-      .where('attempts', '<', maxAttempts)
-      .returning(['id', 'code_hash', 'attempts'])
-      .executeTakeFirst()
+    const row = await this.queries.reserve.first({ phone, now, max: maxAttempts })
     if (row) return { kind: 'reserved', id: row.id, hash: row.code_hash, attempts: row.attempts }
-    const left = await this.db
-      .selectFrom('otp_codes')
-      .select('attempts')
-      .where('phone', '=', phone)
-      .where('expires_at', '>', now)
-      .executeTakeFirst()
+    const left = await this.queries.attemptsLeft.first({ phone, now })
     return left ? { kind: 'exhausted' } : { kind: 'none' }
   }
 
   async take(phone: string, id: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('otp_codes')
-      .where('phone', '=', phone)
-      .where('id', '=', id)
-      .executeTakeFirst()
-    return result.numDeletedRows > 0n
+    return (await this.queries.take.changed({ phone, id })) > 0
   }
 
   async burn(phone: string, id: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { timeOrderedId } from '../crypto.js'
 import type { SendResult, SmsMessage, SmsProvider } from './provider.js'
 
 /**
@@ -9,6 +9,6 @@ export class ConsoleProvider implements SmsProvider {
   readonly name = 'console'
 
   async send(_message: SmsMessage): Promise<SendResult> {
-    return { providerMessageId: `console-${randomUUID()}`, status: 'sent' }
+    return { providerMessageId: `console-${timeOrderedId()}`, status: 'sent' }
   }
 }

@@ -108,7 +108,7 @@ test('sms test sends one real message through Twilio and prints the attempt; the
   })
 
   const handle = openDatabase(loadConfig({ DATABASE_URL: ws.dbUrl }).database)
-  t.after(() => handle.db.destroy())
+  t.after(() => handle.close())
   const rows = await handle.db.selectFrom('sms_log').selectAll().execute()
   assert.equal(rows.length, 1)
   assert.equal(rows[0]?.provider_message_id, 'SM0123456789abcdef0123456789abcdef')
@@ -170,7 +170,7 @@ function logRow(id: string, at: number, fields: Partial<NewSmsLog> = {}): NewSms
 test('logs tail prints the history, then new rows and status changes as they happen', async (t) => {
   const ws = workspace(t)
   const handle = openDatabase(loadConfig({ DATABASE_URL: ws.dbUrl }).database)
-  t.after(() => handle.db.destroy())
+  t.after(() => handle.close())
 
   const noTable = await cli(['logs', 'tail', '--once'], { envFile: ws.envFile })
   assert.equal(noTable.code, 1)

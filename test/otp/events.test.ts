@@ -44,7 +44,7 @@ const chunks = (...writes: number[]) =>
 async function standalone(t: TestContext) {
   const handle = openDatabase({ kind: 'sqlite', path: ':memory:' })
   await migrate(handle)
-  t.after(() => handle.db.destroy())
+  t.after(() => handle.close())
   const warnings: { msg: string; [k: string]: unknown }[] = []
   const log = { warn: (obj: object, msg: string) => warnings.push({ ...obj, msg }) } as unknown as Logger
   const events = (limits: OtpEventsLimits) => new OtpEvents(handle.db, log, limits)
@@ -101,7 +101,7 @@ for (const backend of BACKENDS) {
     await ta.app.close()
 
     const reopened = openDatabase(ta.config.database)
-    t.after(() => reopened.db.destroy())
+    t.after(() => reopened.close())
     const kinds = await reopened.db.selectFrom('otp_events').select('kind').orderBy('kind').execute()
     assert.deepEqual(
       kinds.map((r) => r.kind),

@@ -99,7 +99,7 @@ async function databaseChecks(config: Config): Promise<Check[]> {
       },
     ]
   } finally {
-    await handle?.db.destroy()
+    await handle?.close()
   }
 }
 
