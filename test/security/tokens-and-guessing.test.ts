@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { SignJWT } from 'jose'
-import { deriveKey } from '../../src/crypto.js'
+import { deriveKey, randomToken } from '../../src/crypto.js'
 import { BACKENDS, buildTestApp, post, SECRET, signIn } from '../helpers.js'
 
 const ME = '/api/v1/users/me'
@@ -167,4 +167,29 @@ test('refresh tokens: a tampered token is refused and does not spend or revoke t
     )
   const real = await post(ta.app, REFRESH, { refresh_token: token })
   assert.equal(real.statusCode, 200, 'the genuine token still works')
+})
+
+test('refresh tokens are 256 random bits, base64url, never repeated, across refills of the random pool', () => {
+  const seen = new Set<string>()
+  // 20,000 tokens: many refills of the 4 KB pool (128 tokens each).
+  for (let i = 0; i < 20_000; i++) {
+    const token = randomToken()
+    assert.match(token, /^[A-Za-z0-9_-]{43}$/)
+    seen.add(token)
+  }
+  assert.equal(seen.size, 20_000)
+  // Every byte value turns up, in every position of the token (no byte stuck or skipped across the pool).
+  const first = new Set<number>()
+  const last = new Set<number>()
+  for (const token of [...seen].slice(0, 5000)) {
+    const bytes = Buffer.from(token, 'base64url')
+    first.add(bytes[0] as number)
+    last.add(bytes[31] as number)
+  }
+  assert.equal(first.size, 256)
+  assert.equal(last.size, 256)
+  // Sizes that do not divide the pool, and one larger than it.
+  assert.equal(Buffer.from(randomToken(33), 'base64url').length, 33)
+  assert.equal(Buffer.from(randomToken(5000), 'base64url').length, 5000)
+  assert.notEqual(randomToken(16), randomToken(16))
 })
