@@ -121,7 +121,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await migrate(db)
     if (config.redis) redis = await openRedis(config.redis)
   } catch (err) {
-    await db.db.destroy()
+    await db.close()
     redis?.disconnect()
     throw err
   }
@@ -239,6 +239,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     db.db,
     deriveKey(config.secretKey, 'jwt-hs256'),
     deriveKey(config.secretKey, 'refresh-token'),
+    db.kind === 'postgres',
   )
 
   app.decorate('config', config)
@@ -263,7 +264,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await events.close()
     await sms.close()
     redis?.disconnect()
-    await db.db.destroy()
+    await db.close()
   })
 
   await app.register(swagger, {

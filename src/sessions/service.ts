@@ -1,9 +1,10 @@
-import { randomUUID, webcrypto } from 'node:crypto'
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
-import { hmac, randomToken } from '../crypto.js'
+import { type ExpressionBuilder, sql } from 'kysely'
+import { hmac, randomToken, timeOrderedId } from '../crypto.js'
 import type { Db } from '../db/index.js'
+import { PreparedQuery } from '../db/prepared.js'
 import type { User } from '../db/schema.js'
 import { AppError } from '../errors.js'
+import { Hs256 } from './jwt.js'
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
@@ -32,76 +33,218 @@ export function publicUser(u: User): PublicUser {
   }
 }
 
+/** A new refresh token's own values: its row id, the HMAC it is stored as, when it was made and expires. */
+interface NewToken {
+  id: string
+  hash: string
+  now: number
+  expiresAt: number
+}
+
+/** A new refresh token's own columns, in the order `tokenValues` gives them. */
+const TOKEN_COLUMNS = ['id', 'token_hash', 'created_at', 'expires_at'] as const
+
+/**
+ * A new refresh token's own values for an INSERT … SELECT, typed: there PostgreSQL cannot infer a parameter's
+ * type from its column, and bound as text a number would not go into a bigint.
+ */
+function tokenValues<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, v: NewToken) {
+  return [
+    eb.cast<string>(eb.val(v.id), 'text').as('id'),
+    eb.cast<string>(eb.val(v.hash), 'text').as('token_hash'),
+    eb.cast<number>(eb.val(v.now), 'bigint').as('created_at'),
+    eb.cast<number>(eb.val(v.expiresAt), 'bigint').as('expires_at'),
+  ] as const
+}
+
+/** The queries of every sign-in and refresh, compiled once (db/prepared.ts). */
+function sessionQueries(db: Db) {
+  return {
+    newUser: new PreparedQuery(db, (v: { phone: string; now: number }) =>
+      db
+        .insertInto('users')
+        .values({ phone: v.phone, full_name: null, created_at: v.now, updated_at: v.now })
+        .onConflict((oc) => oc.column('phone').doNothing())
+        .returningAll(),
+    ),
+    userByPhone: new PreparedQuery(db, (v: { phone: string }) =>
+      db.selectFrom('users').selectAll().where('phone', '=', v.phone),
+    ),
+    userById: new PreparedQuery(db, (v: { id: number }) =>
+      db.selectFrom('users').selectAll().where('id', '=', v.id),
+    ),
+    newToken: new PreparedQuery(db, (v: NewToken & { userId: number; familyId: string }) =>
+      db.insertInto('refresh_tokens').values({
+        id: v.id,
+        user_id: v.userId,
+        family_id: v.familyId,
+        token_hash: v.hash,
+        created_at: v.now,
+        expires_at: v.expiresAt,
+        rotated_at: null,
+        revoked_at: null,
+      }),
+    ),
+    tokenByHash: new PreparedQuery(db, (v: { hash: string }) =>
+      db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', v.hash),
+    ),
+    /**
+     * PostgreSQL only: the user found or created and its first refresh token stored, in one statement (one
+     * round trip where BEGIN, two INSERTs and COMMIT took four). `found` reads the statement's snapshot, so
+     * a user that a concurrent first sign-in of the same number committed meanwhile is in neither `inserted`
+     * nor `found`: then no row comes back and nothing was written (signIn falls back to a transaction).
+     */
+    signInInOne: new PreparedQuery(db, (v: NewToken & { phone: string; familyId: string }) =>
+      db
+        .with('inserted', (db) =>
+          db
+            .insertInto('users')
+            .values({ phone: v.phone, full_name: null, created_at: v.now, updated_at: v.now })
+            .onConflict((oc) => oc.column('phone').doNothing())
+            .returningAll(),
+        )
+        .with('found', (db) => db.selectFrom('users').selectAll().where('phone', '=', v.phone))
+        .with('chosen', (db) =>
+          db
+            .selectFrom('inserted')
+            .selectAll()
+            .select(sql<boolean>`true`.as('is_new'))
+            .unionAll(db.selectFrom('found').selectAll().select(sql<boolean>`false`.as('is_new'))),
+        )
+        .with('token', (db) =>
+          db
+            .insertInto('refresh_tokens')
+            .columns([...TOKEN_COLUMNS, 'user_id', 'family_id'])
+            .expression((eb) =>
+              eb
+                .selectFrom('chosen')
+                .select((eb) => [
+                  ...tokenValues(eb, v),
+                  'chosen.id',
+                  eb.cast<string>(eb.val(v.familyId), 'text').as('family_id'),
+                ]),
+            )
+            .returning('user_id'),
+        )
+        .selectFrom('chosen')
+        .innerJoin('token', 'token.user_id', 'chosen.id')
+        .selectAll('chosen'),
+    ),
+    /**
+     * PostgreSQL only (SQLite has no INSERT or UPDATE in WITH): a refresh in one statement, one round trip
+     * where finding the token, BEGIN, UPDATE, INSERT and COMMIT took five. The token with hash `oldHash` is
+     * rotated only if it is live (not rotated, not revoked, not expired), and its successor is inserted only
+     * if this statement rotated it; no row back means refresh must find out why.
+     */
+    rotateInOne: new PreparedQuery(db, (v: NewToken & { oldHash: string }) =>
+      db
+        .with('rotated', (db) =>
+          db
+            .updateTable('refresh_tokens')
+            .set({ rotated_at: v.now })
+            .where('token_hash', '=', v.oldHash)
+            .where('rotated_at', 'is', null)
+            .where('revoked_at', 'is', null)
+            .where('expires_at', '>', v.now)
+            .returning(['user_id', 'family_id']),
+        )
+        .insertInto('refresh_tokens')
+        .columns([...TOKEN_COLUMNS, 'user_id', 'family_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom('rotated')
+            .select((eb) => [...tokenValues(eb, v), 'rotated.user_id', 'rotated.family_id']),
+        )
+        .returning('user_id'),
+    ),
+    rotate: new PreparedQuery(db, (v: { id: string; now: number }) =>
+      db
+        .updateTable('refresh_tokens')
+        .set({ rotated_at: v.now })
+        .where('id', '=', v.id)
+        .where('rotated_at', 'is', null)
+        .where('revoked_at', 'is', null),
+    ),
+  }
+}
+
 /**
  * Access tokens are short-lived JWTs checked without a database read; refresh tokens are opaque random strings
  * stored only as HMACs, rotated on every use. A rotated token presented again means it was copied: the whole
  * family (every token descended from that sign-in) is revoked (OAuth 2.0 Security BCP, RFC 9700 §4.14.2).
  */
 export class SessionService {
-  // Imported once: given raw bytes, jose imports a WebCrypto key on every sign and verify, which cost more
-  // than the signature itself (about 200 µs against 75 µs per sign, measured with bench/).
-  private readonly jwtKey: Promise<webcrypto.CryptoKey>
+  private readonly jwt: Hs256
+  private readonly queries: ReturnType<typeof sessionQueries>
 
   constructor(
     private readonly db: Db,
     jwtKey: Uint8Array,
     private readonly refreshKey: Buffer,
+    private readonly postgres = false,
   ) {
-    this.jwtKey = webcrypto.subtle.importKey('raw', jwtKey, { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-      'verify',
-    ])
+    this.queries = sessionQueries(db)
+    this.jwt = new Hs256(Buffer.from(jwtKey))
   }
 
-  /** Finds or creates the user for a verified number and opens a session; one transaction, all or nothing. */
+  /**
+   * Finds or creates the user for a verified number and stores a refresh token, all or nothing (one
+   * statement on PostgreSQL, a transaction otherwise), and signs the access token once it is committed.
+   */
   async signIn(phone: string): Promise<{ session: Session; user: User; isNew: boolean }> {
+    const { user, refresh, isNew } =
+      (this.postgres && (await this.signInInOne(phone))) || (await this.signInInTransaction(phone))
+    return { session: this.session(user.id, refresh), user, isNew }
+  }
+
+  /** PostgreSQL: signIn in one statement; null when a concurrent first sign-in of the number got in between. */
+  private async signInInOne(phone: string): Promise<{ user: User; refresh: string; isNew: boolean } | null> {
+    const { token, values } = this.newToken(Date.now())
+    const row = await this.queries.signInInOne.first({ ...values, phone, familyId: timeOrderedId() })
+    if (!row) return null
+    const { is_new: isNew, ...user } = row
+    return { user, refresh: token, isNew }
+  }
+
+  private async signInInTransaction(phone: string): Promise<{ user: User; refresh: string; isNew: boolean }> {
     return await this.db.transaction().execute(async (trx) => {
       const now = Date.now()
-      const inserted = await trx
-        .insertInto('users')
-        .values({ phone, full_name: null, created_at: now, updated_at: now })
-        .onConflict((oc) => oc.column('phone').doNothing())
-        .returningAll()
-        .executeTakeFirst()
-      const user =
-        inserted ??
-        (await trx.selectFrom('users').selectAll().where('phone', '=', phone).executeTakeFirstOrThrow())
-      const refresh = await this.createRefreshToken(trx, user.id, randomUUID(), now)
-      return { session: await this.session(user.id, refresh), user, isNew: inserted !== undefined }
+      const inserted = await this.queries.newUser.first({ phone, now }, trx)
+      const user = inserted ?? (await this.queries.userByPhone.first({ phone }, trx))
+      if (!user) throw new Error(`user ${phone} is neither new nor found`)
+      const refresh = await this.createRefreshToken(trx, user.id, timeOrderedId(), now)
+      return { user, refresh, isNew: inserted !== undefined }
     })
   }
 
   async refresh(token: string): Promise<Session> {
     const now = Date.now()
     const hash = hmac(this.refreshKey, token)
-    const row = await this.db
-      .selectFrom('refresh_tokens')
-      .selectAll()
-      .where('token_hash', '=', hash)
-      .executeTakeFirst()
+    if (this.postgres) {
+      // The usual case, a live token, in one statement; anything else is told apart below.
+      const rotated = await this.rotateInOne(hash, now)
+      if (rotated) return this.session(rotated.userId, rotated.token)
+    }
+    const row = await this.queries.tokenByHash.first({ hash })
     if (!row || row.revoked_at !== null) throw new AppError('REFRESH_TOKEN_INVALID')
     if (row.rotated_at !== null) {
       await this.revokeFamily(row.family_id, now)
       throw new AppError('REFRESH_TOKEN_REUSED')
     }
     if (row.expires_at <= now) throw new AppError('REFRESH_TOKEN_EXPIRED')
-    const next = await this.db.transaction().execute(async (trx) => {
-      // Conditional on rotated_at still being null: of two concurrent refreshes with one token, one wins.
-      const rotated = await trx
-        .updateTable('refresh_tokens')
-        .set({ rotated_at: now })
-        .where('id', '=', row.id)
-        .where('rotated_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst()
-      if (rotated.numUpdatedRows === 0n) return null
-      return await this.createRefreshToken(trx, row.user_id, row.family_id, now)
-    })
+    // Conditional on rotated_at still being null: of two concurrent refreshes with one token, one wins.
+    const next = this.postgres
+      ? ((await this.rotateInOne(hash, now))?.token ?? null)
+      : await this.db.transaction().execute(async (trx) => {
+          const rotated = await this.queries.rotate.changed({ id: row.id, now }, trx)
+          if (rotated === 0) return null
+          return await this.createRefreshToken(trx, row.user_id, row.family_id, now)
+        })
     if (next === null) {
       await this.revokeFamily(row.family_id, now)
       throw new AppError('REFRESH_TOKEN_REUSED')
     }
-    return await this.session(row.user_id, next)
+    return this.session(row.user_id, next)
   }
 
   /** Ends the session the token belongs to. Unknown tokens are ignored, as RFC 7009 §2.2 prescribes. */
@@ -116,22 +259,15 @@ export class SessionService {
 
   /** Returns the user id of a valid access token. */
   async authenticate(accessToken: string): Promise<number> {
-    try {
-      const { payload } = await jwtVerify(accessToken, await this.jwtKey, {
-        algorithms: ['HS256'],
-        issuer: ISSUER,
-      })
-      const id = Number(payload.sub)
-      if (!Number.isSafeInteger(id)) throw new AppError('TOKEN_INVALID')
-      return id
-    } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new AppError('TOKEN_EXPIRED')
-      throw new AppError('TOKEN_INVALID')
-    }
+    const claims = this.jwt.verify(accessToken, ISSUER)
+    if (claims === 'expired') throw new AppError('TOKEN_EXPIRED')
+    const id = claims === 'invalid' ? Number.NaN : Number(claims.sub)
+    if (!Number.isSafeInteger(id)) throw new AppError('TOKEN_INVALID')
+    return id
   }
 
   async getUser(id: number): Promise<User | undefined> {
-    return await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    return await this.queries.userById.first({ id })
   }
 
   async updateUser(id: number, fields: { full_name: string | null }): Promise<User | undefined> {
@@ -143,38 +279,41 @@ export class SessionService {
       .executeTakeFirst()
   }
 
-  private async session(userId: number, refreshToken: string): Promise<Session> {
-    const accessToken = await new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(String(userId))
-      .setIssuer(ISSUER)
-      .setIssuedAt()
-      .setExpirationTime(`${ACCESS_TOKEN_SECONDS}s`)
-      .sign(await this.jwtKey)
+  private session(userId: number, refreshToken: string): Session {
+    const iat = Math.floor(Date.now() / 1000)
     return {
-      access_token: accessToken,
+      access_token: this.jwt.sign({ sub: String(userId), iss: ISSUER, iat, exp: iat + ACCESS_TOKEN_SECONDS }),
       refresh_token: refreshToken,
       token_type: 'bearer',
       expires_in: ACCESS_TOKEN_SECONDS,
     }
   }
 
+  /** PostgreSQL: the successor of the live token with hash `hash` and its user, or null (see rotateInOne). */
+  private async rotateInOne(hash: string, now: number): Promise<{ token: string; userId: number } | null> {
+    const { token, values } = this.newToken(now)
+    const row = await this.queries.rotateInOne.first({ ...values, oldHash: hash })
+    return row ? { token, userId: row.user_id } : null
+  }
+
   private async createRefreshToken(db: Db, userId: number, familyId: string, now: number): Promise<string> {
-    const token = randomToken()
-    await db
-      .insertInto('refresh_tokens')
-      .values({
-        id: randomUUID(),
-        user_id: userId,
-        family_id: familyId,
-        token_hash: hmac(this.refreshKey, token),
-        created_at: now,
-        expires_at: now + REFRESH_TOKEN_SECONDS * 1000,
-        rotated_at: null,
-        revoked_at: null,
-      })
-      .execute()
+    const { token, values } = this.newToken(now)
+    await this.queries.newToken.execute({ ...values, userId, familyId }, db)
     return token
+  }
+
+  /** A new refresh token made at `now`: what the client gets, and what its row stores (only the HMAC). */
+  private newToken(now: number): { token: string; values: NewToken } {
+    const token = randomToken()
+    return {
+      token,
+      values: {
+        id: timeOrderedId(),
+        hash: hmac(this.refreshKey, token),
+        now,
+        expiresAt: now + REFRESH_TOKEN_SECONDS * 1000,
+      },
+    }
   }
 
   private async revokeFamily(familyId: string, now: number): Promise<void> {

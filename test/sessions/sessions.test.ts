@@ -138,6 +138,22 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
     assert.ok(results.every((r) => r.statusCode === 200 || r.statusCode === 401))
   })
 
+  test(
+    `[${backend.name}] concurrent first sign-ins of one number: one user, one of them new`,
+    opts,
+    async (t) => {
+      const ta = await buildTestApp(t, { env: await backend.env(t) })
+      const phone = '+998901112233'
+      const results = await Promise.all(Array.from({ length: 8 }, () => ta.app.sessions.signIn(phone)))
+      assert.equal(new Set(results.map((r) => r.user.id)).size, 1)
+      assert.equal(results.filter((r) => r.isNew).length, 1)
+      const tokens = await ta.app.storage.db.db.selectFrom('refresh_tokens').select('user_id').execute()
+      assert.equal(tokens.length, 8, 'one refresh token per sign-in, none lost or doubled')
+      for (const r of results)
+        assert.equal(await ta.app.sessions.authenticate(r.session.access_token), r.user.id)
+    },
+  )
+
   test(`[${backend.name}] logout ends the session; unknown tokens are accepted silently`, opts, async (t) => {
     const ta = await buildTestApp(t, { env: await backend.env(t) })
     const s = await signIn(ta)
@@ -156,18 +172,62 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
   })
 }
 
-test('an expired refresh token is refused', async (t) => {
-  const ta = await buildTestApp(t)
-  const s = await signIn(ta)
-  await ta.app.storage.db.db
-    .updateTable('refresh_tokens')
-    .set({ expires_at: Date.now() - 1 })
-    .execute()
-  const res = await post(ta.app, REFRESH, { refresh_token: s.refresh_token })
-  assert.equal(res.statusCode, 401)
-  assert.equal(res.json().code, 'REFRESH_TOKEN_EXPIRED')
-  assert.equal(
-    (await post(ta.app, REFRESH, { refresh_token: 'garbage' })).json().code,
-    'REFRESH_TOKEN_INVALID',
+for (const backend of BACKENDS)
+  test(`[${backend.name}] an expired refresh token is refused`, { skip: backend.skip }, async (t) => {
+    const ta = await buildTestApp(t, { env: await backend.env(t) })
+    const s = await signIn(ta)
+    await ta.app.storage.db.db
+      .updateTable('refresh_tokens')
+      .set({ expires_at: Date.now() - 1 })
+      .execute()
+    const res = await post(ta.app, REFRESH, { refresh_token: s.refresh_token })
+    assert.equal(res.statusCode, 401)
+    assert.equal(res.json().code, 'REFRESH_TOKEN_EXPIRED')
+    assert.equal(
+      (await post(ta.app, REFRESH, { refresh_token: 'garbage' })).json().code,
+      'REFRESH_TOKEN_INVALID',
+    )
+  })
+
+test('[postgres] a sign-in and a refresh are one statement each: no transaction round trips', {
+  skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
+}, async (t) => {
+  const backend = BACKENDS.find((b) => b.name === 'postgres')
+  assert.ok(backend)
+  const ta = await buildTestApp(t, { env: await backend.env(t) })
+  const handle = ta.app.storage.db
+  assert.equal(handle.kind, 'postgres')
+  if (handle.kind !== 'postgres') return
+  // Every statement the pool's clients send, from here on.
+  const sent: string[] = []
+  const wrapped = new WeakSet<object>()
+  handle.raw.on('acquire', (client) => {
+    if (wrapped.has(client)) return
+    wrapped.add(client)
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    ;(client as { query: unknown }).query = (...args: unknown[]) => {
+      const first = args[0] as string | { text: string }
+      sent.push(typeof first === 'string' ? first : first.text)
+      return query(...args)
+    }
+  })
+  const users = () => sent.filter((q) => /"users"|"refresh_tokens"|^(begin|commit)/i.test(q))
+  const first = await ta.app.sessions.signIn('+998901112244')
+  assert.equal(users().length, 1, users().join('\n'))
+  assert.ok(first.isNew)
+  sent.length = 0
+  const again = await ta.app.sessions.signIn('+998901112244')
+  assert.equal(users().length, 1, users().join('\n'))
+  assert.equal(again.user.id, first.user.id)
+  assert.equal(again.isNew, false)
+  sent.length = 0
+  const next = await ta.app.sessions.refresh(again.session.refresh_token)
+  // The live token rotated and its successor inserted, found by its hash in the same statement.
+  assert.equal(users().length, 1, users().join('\n'))
+  await assert.rejects(ta.app.sessions.refresh(again.session.refresh_token), /REFRESH_TOKEN_REUSED/)
+  await assert.rejects(
+    ta.app.sessions.refresh(next.refresh_token),
+    /REFRESH_TOKEN_INVALID/,
+    'the family is revoked',
   )
 })
