@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import fs, { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { createLogger } from '../../src/logger.js'
 import { buildTestApp, post } from '../helpers.js'
 
@@ -31,18 +32,53 @@ test('a secret token in the query string is masked in the request line', async (
   assert.ok(!ta.logs.text().includes('s3cret-value'))
 })
 
-test('LOG_FILE holds a line as soon as it is logged: nothing waits in memory to be written', (t) => {
-  // Asynchronous destinations fell behind under load (lines piled up in memory, and a crash lost them);
-  // synchronous ones have the line in the file before the call returns.
+/** LOG_FILE in a fresh directory, removed after the test. */
+function logFile(t: TestContext): { file: string; lines: () => string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'royal-taxi-log-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'logs', 'app.log')
+  const lines = () =>
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { msg: string }).msg)
+      : []
+  return { file, lines }
+}
+
+test('the lines of one turn are written together when it ends: one write per destination', async (t) => {
+  const { file, lines } = logFile(t)
   const log = createLogger({ level: 'info', file })
+  const writes = t.mock.method(fs, 'writeSync')
   log.info('📱 OTP for +998901234567: 123456')
   log.info('✅ SMS sent to +998901234567 via console. Message ID: console-1')
-  const lines = readFileSync(file, 'utf8').trim().split('\n')
-  assert.deepEqual(
-    lines.map((l) => (JSON.parse(l) as { msg: string }).msg),
-    ['📱 OTP for +998901234567: 123456', '✅ SMS sent to +998901234567 via console. Message ID: console-1'],
-  )
+  log.info('request completed')
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(lines(), [
+    '📱 OTP for +998901234567: 123456',
+    '✅ SMS sent to +998901234567 via console. Message ID: console-1',
+    'request completed',
+  ])
+  // stdout and LOG_FILE: one write each for the three lines.
+  assert.equal(writes.mock.callCount(), 2)
+  // Nothing is left behind for a later turn.
+  log.info('next turn')
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(lines().at(-1), 'next turn')
+})
+
+test('lines not yet written when the process exits are written first, also on an uncaught exception', (t) => {
+  for (const ending of ['process.exit(0)', "throw new Error('boom')"]) {
+    const { file, lines } = logFile(t)
+    const script = `import { createLogger } from './src/logger.ts'
+      const log = createLogger({ level: 'info', file: ${JSON.stringify(file)} })
+      log.info('last words')
+      ${ending}`
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      encoding: 'utf8',
+    })
+    assert.deepEqual(lines(), ['last words'], ending)
+  }
 })

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
-import pino from 'pino'
 import { ConfigError, isWeakSecret, loadConfig } from '../../src/config.js'
-import { REDACT } from '../../src/logger.js'
+import { createLogger } from '../../src/logger.js'
 import { buildTestApp, LIVE_SMS, LogCapture, post, STRONG_SECRET } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'
@@ -185,7 +184,7 @@ test('a weak SECRET_KEY is refused in production, a random one accepted', () => 
 
 test('log redaction: authorisation headers, tokens, passwords, secrets and codes never reach a line', () => {
   const logs = new LogCapture()
-  const log = pino({ redact: { paths: REDACT, censor: '[redacted]' } }, logs)
+  const log = createLogger({ level: 'info', file: null }, logs)
   log.info(
     {
       req: {
@@ -220,6 +219,28 @@ test('log redaction: authorisation headers, tokens, passwords, secrets and codes
   assert.ok(line.includes(PHONE), 'ordinary fields stay')
   assert.ok(line.includes('"code":"ECONNREFUSED"'), 'error codes stay: operators need them')
   assert.ok(line.includes('[redacted]'))
+})
+
+test("log redaction one level down: errors, child loggers, and the caller's objects left as they were", () => {
+  const logs = new LogCapture()
+  const log = createLogger({ level: 'info', file: null }, logs)
+  const err = Object.assign(new Error('gateway refused'), { token: 'SECRET1', status: 401 })
+  const sms = { provider: 'eskiz', authToken: 'SECRET2' }
+  log.child({ gateway: { name: 'eskiz', password: 'SECRET3' } }).warn({ err, sms }, 'send failed')
+  log.error(Object.assign(new Error('boom'), { secret: 'SECRET4' }))
+  const text = logs.text()
+  for (const secret of ['SECRET1', 'SECRET2', 'SECRET3', 'SECRET4'])
+    assert.ok(!text.includes(secret), `${secret} leaked: ${text}`)
+  type Line = { err: { message: string; stack: string; status: number }; sms: { provider: string } }
+  const [first, second] = logs.lines as unknown as (Line & { gateway: { name: string }; msg: string })[]
+  assert.equal(first?.err.message, 'gateway refused', 'the error keeps its message')
+  assert.equal(first?.err.status, 401)
+  assert.ok(first?.err.stack.includes('gateway refused'), 'and its stack')
+  assert.equal(first?.sms.provider, 'eskiz')
+  assert.equal(first?.gateway.name, 'eskiz')
+  assert.equal(second?.msg, 'boom')
+  assert.equal(err.token, 'SECRET1', "the caller's error is not changed")
+  assert.equal(sms.authToken, 'SECRET2', 'nor its object')
 })
 
 test('a real request logs neither the Authorization header nor the tokens', async (t) => {
