@@ -49,7 +49,9 @@ export function parsePhone(input: string): Phone | null {
   else if (!compact.startsWith('+')) compact = `+${compact}`
   if (!/^\+[1-9]\d{6,14}$/.test(compact)) return null
   const parsed = parsePhoneNumberFromString(compact)
-  if (!parsed?.country || !parsed.isValid()) return null
+  if (!parsed?.country) return null
+  // The type is undefined for an invalid number: isValid() is this same check (with the full metadata),
+  // and its regular expressions are most of the cost of parsing (docs/SCALING.md).
   const type = parsed.getType()
   // FIXED_LINE_OR_MOBILE: countries such as the USA do not tell the two apart by number.
   if (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return null

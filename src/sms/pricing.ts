@@ -17,8 +17,10 @@ export interface Segments {
 const GSM_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà'
 const GSM_EXTENDED = '^{}\\[~]|€\f'
-const BASIC = new Set(GSM_BASIC)
-const EXTENDED = new Set(GSM_EXTENDED)
+/** Septets per UTF-16 code unit: 1 in the basic alphabet, 2 in the extension table, 0 outside GSM-7. */
+const SEPTETS = new Uint8Array(0x10000)
+for (const ch of GSM_BASIC) SEPTETS[ch.charCodeAt(0)] = 1
+for (const ch of GSM_EXTENDED) SEPTETS[ch.charCodeAt(0)] = 2
 
 /**
  * Counts the segments a text is billed as. GSM-7 when every character is in the GSM alphabet (160 a single
@@ -28,13 +30,14 @@ const EXTENDED = new Set(GSM_EXTENDED)
 export function countSegments(text: string): Segments {
   let septets = 0
   let gsm = true
-  for (const ch of text) {
-    if (BASIC.has(ch)) septets += 1
-    else if (EXTENDED.has(ch)) septets += 2
-    else {
+  // By code unit: a character outside the BMP (two units, both 0 in the table) is not GSM-7 either.
+  for (let i = 0; i < text.length; i++) {
+    const n = SEPTETS[text.charCodeAt(i)] as number
+    if (n === 0) {
       gsm = false
       break
     }
+    septets += n
   }
   if (gsm) {
     const segments = septets === 0 ? 1 : septets <= 160 ? 1 : Math.ceil(septets / 153)

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { SmsRoutes } from '../config.js'
+import { timeOrderedId } from '../crypto.js'
 import type { Db } from '../db/index.js'
+import { PreparedQuery } from '../db/prepared.js'
 import type { Phone } from '../phone/index.js'
 import { withTimeout } from '../timeout.js'
 import { CircuitBreakers, type CircuitSettings } from './circuit.js'
@@ -35,6 +36,7 @@ export class SmsSender {
   private readonly byName: Map<string, SmsProvider>
   readonly circuits: CircuitBreakers
   private readonly now: () => number
+  private readonly queries: ReturnType<typeof smsLogQueries>
 
   constructor(
     private readonly providers: readonly SmsProvider[],
@@ -45,6 +47,7 @@ export class SmsSender {
     this.byName = new Map(providers.map((p) => [p.name, p]))
     this.now = options.now ?? Date.now
     this.circuits = new CircuitBreakers(options.circuit, log, this.now)
+    this.queries = smsLogQueries(db)
   }
 
   get providerNames(): string[] {
@@ -61,7 +64,7 @@ export class SmsSender {
   }
 
   async send(phone: Phone, text: string): Promise<Delivery> {
-    const request = { id: randomUUID(), phone, text, attempts: 0 }
+    const request = { id: timeOrderedId(), phone, text, attempts: 0 }
     const route = this.route(phone.country)
     // Built only when needed: an Error captures a stack trace, measurable on every send (docs/SCALING.md).
     let lastError: SmsError | null = null
@@ -101,50 +104,40 @@ export class SmsSender {
     const { phone, text } = request
     request.attempts += 1
     const attempt = request.attempts
-    const logId = randomUUID()
+    const logId = timeOrderedId()
     const now = this.now()
     const segments = countSegments(text)
     const estimate = estimateCost(this.options.prices, provider.name, phone.country, segments.segments)
     // Written before the gateway is called: a receipt may arrive before send() returns, and a crash
     // mid-send must still leave a trace of a message we may be billed for.
-    await this.db
-      .insertInto('sms_log')
-      .values({
-        id: logId,
-        request_id: request.id,
-        attempt,
-        phone: phone.e164,
-        country: phone.country,
-        operator: phone.operator,
-        provider: provider.name,
-        status: 'pending',
-        segments: segments.segments,
-        encoding: segments.encoding,
-        ...costColumns(estimate, 'estimate'),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute()
+    await this.queries.pending.execute({
+      id: logId,
+      requestId: request.id,
+      attempt,
+      phone: phone.e164,
+      country: phone.country,
+      operator: phone.operator,
+      provider: provider.name,
+      segments: segments.segments,
+      encoding: segments.encoding,
+      ...costColumns(estimate, 'estimate'),
+      now,
+    })
     try {
       const result = await withTimeout(this.options.timeoutMs, (signal) =>
         provider.send({ to: phone.e164, text, messageId: logId, country: phone.country }, signal),
       )
       const done = this.now()
       const reported = reportedCost(result.price, this.options.prices.uzsPerUsd)
-      await this.db
-        .updateTable('sms_log')
-        .set({
-          status: result.status,
-          provider_message_id: result.providerMessageId,
-          sent_at: done,
-          duration_ms: done - now,
-          updated_at: done,
-          ...(reported ? costColumns(reported, 'provider') : {}),
-        })
-        .where('id', '=', logId)
-        // A receipt may already have moved the row on.
-        .where('status', '=', 'pending')
-        .execute()
+      const sent = {
+        id: logId,
+        status: result.status,
+        providerMessageId: result.providerMessageId,
+        at: done,
+        durationMs: done - now,
+      }
+      if (reported) await this.queries.sentPriced.execute({ ...sent, ...costColumns(reported, 'provider') })
+      else await this.queries.sent.execute(sent)
       this.circuits.succeeded(provider.name)
       this.logSuccess(provider.name, phone.e164, result)
       return {
@@ -201,6 +194,80 @@ export class SmsSender {
 
   async close(): Promise<void> {
     await Promise.all(this.providers.map((p) => p.close?.()))
+  }
+}
+
+type CostColumns = ReturnType<typeof costColumns>
+
+/** The SMS log's writes on every send, compiled once (db/prepared.ts). */
+function smsLogQueries(db: Db) {
+  // Written when the gateway accepted the message; with its reported price or without.
+  const sent = (priced: boolean) =>
+    new PreparedQuery(
+      db,
+      (
+        v: {
+          id: string
+          status: SendResult['status']
+          providerMessageId: string | null
+          at: number
+          durationMs: number
+        } & Partial<CostColumns>,
+      ) =>
+        db
+          .updateTable('sms_log')
+          .set({
+            status: v.status,
+            provider_message_id: v.providerMessageId,
+            sent_at: v.at,
+            duration_ms: v.durationMs,
+            updated_at: v.at,
+            ...(priced
+              ? { cost: v.cost, currency: v.currency, cost_usd: v.cost_usd, price_source: v.price_source }
+              : {}),
+          })
+          .where('id', '=', v.id)
+          // A receipt may already have moved the row on.
+          .where('status', '=', 'pending'),
+    )
+  return {
+    pending: new PreparedQuery(
+      db,
+      (
+        v: {
+          id: string
+          requestId: string
+          attempt: number
+          phone: string
+          country: string
+          operator: string | null
+          provider: string
+          segments: number
+          encoding: string
+          now: number
+        } & CostColumns,
+      ) =>
+        db.insertInto('sms_log').values({
+          id: v.id,
+          request_id: v.requestId,
+          attempt: v.attempt,
+          phone: v.phone,
+          country: v.country,
+          operator: v.operator,
+          provider: v.provider,
+          status: 'pending',
+          segments: v.segments,
+          encoding: v.encoding,
+          cost: v.cost,
+          currency: v.currency,
+          cost_usd: v.cost_usd,
+          price_source: v.price_source,
+          created_at: v.now,
+          updated_at: v.now,
+        }),
+    ),
+    sent: sent(false),
+    sentPriced: sent(true),
   }
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import { register } from 'prom-client'
-import { budgetPrice, UNKNOWN_PRICE_USD } from '../../src/abuse/guard.js'
+import { budgetPrice, UNKNOWN_PRICE_USD, utcDay } from '../../src/abuse/guard.js'
 import { BACKENDS, buildTestApp, FakeSms, LIVE_SMS, post, STRONG_SECRET, type TestApp } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'
@@ -269,4 +269,14 @@ test('a send refused by several caps at once leaves none of them counted', async
   assert.equal(await points('rate_limit_otp_number_hour', PHONE), 2)
   assert.equal(await points('rate_limit_otp_number_day', PHONE), 2)
   assert.equal(await points('rate_limit_otp_prefix_sent', '+998901234'), 2, 'nor the prefix counter')
+})
+
+test('the day of the caps is the UTC date, and turns at 00:00 UTC exactly', () => {
+  const midnight = Date.UTC(2026, 10, 25)
+  assert.equal(utcDay(midnight - 1), '2026-11-24')
+  assert.equal(utcDay(midnight), '2026-11-25')
+  assert.equal(utcDay(midnight - 1), '2026-11-24', 'an earlier time after a later one')
+  assert.equal(utcDay(Date.UTC(2028, 1, 29, 12)), '2028-02-29')
+  assert.equal(utcDay(0), '1970-01-01')
+  assert.equal(utcDay(), new Date().toISOString().slice(0, 10))
 })

@@ -49,6 +49,19 @@ test('Cyrillic texts are UCS-2: 70 characters in one segment, 67 per part beyond
   assert.equal(countSegments(`${'a'.repeat(100)}oʻ`).encoding, 'UCS-2')
   // Emoji take two UTF-16 units.
   assert.equal(countSegments('😀'.repeat(35)).units, 70)
+  assert.deepEqual(countSegments(`${'a'.repeat(60)}😀`), { encoding: 'UCS-2', segments: 1, units: 62 })
+})
+
+test('every character of the GSM-7 basic alphabet takes one septet, of the extension table two', () => {
+  const basic =
+    '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà'
+  assert.equal(basic.length, 127) // 128 positions, one of them the escape to the extension table
+  for (const ch of basic)
+    assert.deepEqual(countSegments(ch), { encoding: 'GSM-7', segments: 1, units: 1 }, ch)
+  for (const ch of '^{}\\[~]|€\f') assert.equal(countSegments(ch).units, 2, ch)
+  // Look-alikes and near neighbours are not GSM-7.
+  for (const ch of ['`', 'á', 'ç', 'Ä\u0308', '\u00a0', 'ʻ'])
+    assert.equal(countSegments(ch).encoding, 'UCS-2', ch)
 })
 
 test('cost estimate: Twilio published prices per segment, in dollars', () => {
