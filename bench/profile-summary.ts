@@ -1,5 +1,7 @@
 // Summarises a .cpuprofile (from `npm run bench -- --profile`): where the time goes, by function (self time)
-// and by package. Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]
+// and by package. Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [last-seconds]
+// With last-seconds, only the samples of the profile's last seconds count: the measured phase, without the
+// start-up and the codes prepared before it (the process stops right after it).
 import { readFileSync } from 'node:fs'
 
 interface Node {
@@ -13,14 +15,20 @@ interface Profile {
   timeDeltas: number[]
 }
 
-const [file, topArg] = process.argv.slice(2)
-if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]')
+const [file, topArg, lastArg] = process.argv.slice(2)
+if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top] [last-seconds]')
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
 const top = Number(topArg ?? 30)
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
 const self = new Map<number, number>()
-for (const [i, id] of profile.samples.entries())
-  self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
+const span = profile.timeDeltas.reduce((a, b) => a + b, 0)
+const from = lastArg ? span - Number(lastArg) * 1e6 : 0
+let at = 0
+for (const [i, id] of profile.samples.entries()) {
+  const delta = profile.timeDeltas[i] ?? 0
+  at += delta
+  if (at >= from) self.set(id, (self.get(id) ?? 0) + delta)
+}
 const total = [...self.values()].reduce((a, b) => a + b, 0)
 
 function where(url: string): string {
