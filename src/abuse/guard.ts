@@ -364,11 +364,22 @@ export class AbuseGuard {
     return new AppError('SMS_BUDGET_EXCEEDED', { seconds }, { retry_after: seconds }, seconds)
   }
 
-  /** A successful sign-in counts for the verification rate of its prefix. Best effort: it never fails one. */
+  /**
+   * A right code counts for the verification rate of its prefix, taken as the code is (`unrecordVerified`
+   * gives it back if another request took the code first). Best effort: it never fails a sign-in.
+   */
   async recordVerified(phone: string): Promise<void> {
     const prefix = numberPrefix(phone, this.config.abuse.pumping.dropDigits)
     await this.limiters.prefixVerified.consume(prefix).catch((err: unknown) => {
       this.log.warn({ err }, 'could not count a verified code')
+    })
+  }
+
+  /** Gives back a count `recordVerified` took for a code another request verified first; never throws. */
+  async unrecordVerified(phone: string): Promise<void> {
+    const prefix = numberPrefix(phone, this.config.abuse.pumping.dropDigits)
+    await this.limiters.prefixVerified.reward(prefix).catch((err: unknown) => {
+      this.log.warn({ err }, 'could not give back a verified code count')
     })
   }
 

@@ -175,16 +175,19 @@ export class OtpService {
     }
 
     if (safeEqual(this.hash(phone, code), reservation.hash)) {
-      // Two requests with the right code may both get here; only one deletes the code.
-      const [, took] = await Promise.all([refund(), this.store.take(phone, reservation.id)])
+      // Two requests with the right code may both get here; only one deletes the code. The prefix's count of
+      // verified codes is taken alongside (one round trip to Redis) and given back by a request that lost
+      // the code. Best effort: a statistic must not fail a sign-in (neither call throws).
+      const [, took] = await Promise.all([
+        refund(),
+        this.store.take(phone, reservation.id),
+        isTest ? undefined : this.guard.recordVerified(phone),
+      ])
       if (took) {
-        if (!isTest) {
-          // Best effort: a statistic must not fail a sign-in (recordVerified never throws).
-          this.events.record('verified', parsed, ip)
-          await this.guard.recordVerified(phone)
-        }
+        if (!isTest) this.events.record('verified', parsed, ip)
         return phone
       }
+      if (!isTest) await this.guard.unrecordVerified(phone)
       throw new AppError('OTP_EXPIRED')
     }
     const left = maxAttempts - reservation.attempts

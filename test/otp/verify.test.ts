@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { AbuseLimiters } from '../../src/abuse/guard.js'
 import { BACKENDS, buildTestApp, post, type TestApp } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'
@@ -11,6 +12,10 @@ async function sendCode(ta: TestApp, phone = PHONE): Promise<string> {
   assert.equal(res.statusCode, 200, res.body)
   return ta.sms.codeFor(phone)
 }
+
+/** The counter of verified codes per prefix, which the guard keeps to itself. */
+const prefixVerified = (ta: TestApp) =>
+  (ta.app.abuse as unknown as { limiters: AbuseLimiters }).limiters.prefixVerified
 
 /** A wrong code of the right shape. */
 const wrong = (code: string) => String((Number(code) + 1) % 10 ** code.length).padStart(code.length, '0')
@@ -113,6 +118,10 @@ for (const backend of BACKENDS) {
           (r) => r.statusCode === 200 || ['OTP_EXPIRED', 'OTP_TOO_MANY_ATTEMPTS'].includes(r.json().code),
         ),
       )
+      // The prefix's count of verified codes (the pumping detector's verification rate) counts the code once:
+      // requests that compared the right code but lost it gave their count back.
+      const verified = await prefixVerified(ta).get(PHONE.slice(0, -3))
+      assert.equal(verified?.consumedPoints, 1)
     },
   )
 
@@ -169,4 +178,29 @@ test('a malformed code is a validation error, not an attempt', async (t) => {
     assert.equal(res.json().code, 'VALIDATION_ERROR')
   }
   assert.equal((await post(ta.app, VERIFY, { phone: PHONE, code })).statusCode, 200)
+})
+
+test('[redis] a right code costs three round trips to Redis: the count of verified codes rides with the code', {
+  skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set',
+}, async (t) => {
+  const backend = BACKENDS.find((b) => b.name === 'redis')
+  assert.ok(backend)
+  const ta = await buildTestApp(t, { env: await backend.env(t) })
+  const code = await sendCode(ta)
+  const redis = ta.app.storage.redis
+  assert.ok(redis)
+  // Each round trip is one write on the connection (ioredis pipelines the commands of one turn).
+  let writes = 0
+  const write = redis.stream.write.bind(redis.stream) as (...args: unknown[]) => boolean
+  redis.stream.write = ((...args: unknown[]) => {
+    writes++
+    return write(...args)
+  }) as typeof redis.stream.write
+  const res = await post(ta.app, VERIFY, { phone: PHONE, code })
+  redis.stream.write = write as typeof redis.stream.write
+  assert.equal(res.statusCode, 200, res.body)
+  // The IP limit with the day's wrong-guess budget; an attempt reserved; the guess given back with the code
+  // taken and the prefix's verified count.
+  assert.equal(writes, 3)
+  assert.equal((await prefixVerified(ta).get(PHONE.slice(0, -3)))?.consumedPoints, 1)
 })
