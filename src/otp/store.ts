@@ -109,6 +109,14 @@ export class SqlOtpStore implements OtpStore {
 }
 
 // Redis keeps a code as a hash {id, h, a} whose key expires with the code.
+
+// Replaces the number's pending code: one command, so ioredis pipelines it with the other requests' commands
+// (a MULTI went out on a write of its own) and Redis runs one command instead of five.
+const SAVE = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'h', ARGV[2], 'a', 0)
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 1`
 const RESERVE = `
 local v = redis.call('HMGET', KEYS[1], 'id', 'h', 'a')
 if not v[1] then return {0} end
@@ -141,6 +149,7 @@ class LuaScript {
 
 export class RedisOtpStore implements OtpStore {
   private readonly scripts = {
+    save: new LuaScript(SAVE),
     reserve: new LuaScript(RESERVE),
     take: new LuaScript(TAKE),
     burn: new LuaScript(BURN),
@@ -156,14 +165,7 @@ export class RedisOtpStore implements OtpStore {
   }
 
   async save(phone: string, code: PendingCode): Promise<void> {
-    const key = this.key(phone)
-    await this.redis
-      .multi()
-      .del(key)
-      .hset(key, { id: code.id, h: code.hash, a: 0 })
-      .pexpireat(key, code.expiresAt)
-      .exec()
-      .then(throwOnMultiError)
+    await this.scripts.save.run(this.redis, this.key(phone), code.id, code.hash, code.expiresAt)
   }
 
   async reserveAttempt(phone: string, maxAttempts: number): Promise<Reservation> {
@@ -187,9 +189,4 @@ export class RedisOtpStore implements OtpStore {
   }
 
   async sweep(): Promise<void> {}
-}
-
-function throwOnMultiError(results: [Error | null, unknown][] | null): void {
-  if (!results) throw new Error('Redis transaction aborted')
-  for (const [err] of results) if (err) throw err
 }

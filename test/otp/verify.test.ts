@@ -204,3 +204,24 @@ test('[redis] a right code costs three round trips to Redis: the count of verifi
   assert.equal(writes, 3)
   assert.equal((await prefixVerified(ta).get(PHONE.slice(0, -3)))?.consumedPoints, 1)
 })
+
+test('[redis] codes are saved, checked and taken after Redis forgets its scripts (a restart, SCRIPT FLUSH)', {
+  skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set',
+}, async (t) => {
+  const backend = BACKENDS.find((b) => b.name === 'redis')
+  assert.ok(backend)
+  const ta = await buildTestApp(t, { env: { ...(await backend.env(t)), OTP_RESEND_SECONDS: '0' } })
+  const redis = ta.app.storage.redis
+  assert.ok(redis)
+  // Each step runs a script by its SHA; with the scripts gone, each must load its own again.
+  await redis.script('FLUSH')
+  const code = await sendCode(ta)
+  await redis.script('FLUSH')
+  const bad = await post(ta.app, VERIFY, { phone: PHONE, code: wrong(code) })
+  assert.equal(bad.json().code, 'OTP_INVALID', bad.body)
+  await redis.script('FLUSH')
+  const good = await post(ta.app, VERIFY, { phone: PHONE, code })
+  assert.equal(good.statusCode, 200, good.body)
+  const again = await post(ta.app, VERIFY, { phone: PHONE, code })
+  assert.equal(again.json().code, 'OTP_EXPIRED', 'taken: single use still holds')
+})
