@@ -26,11 +26,13 @@ const require = createRequire(import.meta.url)
 const loadPg = () => require('pg') as typeof import('pg')
 
 /**
- * Log pages after which the server's connection checkpoints itself (SQLite's default is 1000): the log
- * grows to 64 MB before it starts over. Each such checkpoint stalls one commit for several milliseconds,
- * so the rarer the better; at 4000 pages they took three times as long in all.
+ * Log pages after which the server's connection checkpoints itself (SQLite's default is 1000): under
+ * sustained writes the log grows to 256 MB before it starts over (at light load the worker's passes catch up
+ * and it starts over sooner). Each such checkpoint stalls one commit for 7–14 ms (it copies what the worker
+ * has not yet and syncs twice), so the rarer the better: at 16,000 pages there were 3–4 a second at 7,000
+ * sends a second, and the p99 of send-otp was 21–22 ms against 15–18 ms at 64,000 (docs/SCALING.md).
  */
-export const SERVER_AUTOCHECKPOINT_PAGES = 16000
+export const SERVER_AUTOCHECKPOINT_PAGES = 64000
 
 /**
  * Opens the database. `groupCommit` (the server) commits SQLite writes in batches, one per turn of the event
@@ -39,7 +41,12 @@ export const SERVER_AUTOCHECKPOINT_PAGES = 16000
  */
 export function openDatabase(
   config: Config['database'],
-  options: { groupCommit?: boolean; onWarning?: (message: string) => void } = {},
+  options: {
+    groupCommit?: boolean
+    onWarning?: (message: string) => void
+    /** The server's own checkpoint, in log pages (tests make it small to reach it quickly). */
+    autocheckpointPages?: number
+  } = {},
 ): DatabaseHandle {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
@@ -58,7 +65,7 @@ export function openDatabase(
       // last 50 ms), and it is what lets the log start over: under sustained writes a checkpoint from
       // another connection never finds the log fully copied before the next write, and the file grew
       // without bound (1.5 GB after 60,000 sends).
-      raw.pragma(`wal_autocheckpoint = ${SERVER_AUTOCHECKPOINT_PAGES}`)
+      raw.pragma(`wal_autocheckpoint = ${options.autocheckpointPages ?? SERVER_AUTOCHECKPOINT_PAGES}`)
       checkpointer = startCheckpointer(config.path, options.onWarning)
     }
     const batching = new BatchingDatabase(raw, { groupCommit })
