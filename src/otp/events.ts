@@ -14,7 +14,10 @@ export interface OtpEventsLimits {
 }
 
 // 500 rows of 6 values stay far below SQLite's (32,766) and PostgreSQL's (65,535) bound on parameters.
-const DEFAULT_LIMITS: OtpEventsLimits = { batchSize: 500, delayMs: 100, maxPending: 10_000 }
+// 20 ms, not longer: rows held for 100 ms outlived two young-generation collections, and under load V8's old
+// space filled with them at ~7 MB/s until a full collection (peak RSS 230–250 MB in most send-otp runs
+// against 170–178 MB; docs/SCALING.md).
+const DEFAULT_LIMITS: OtpEventsLimits = { batchSize: 500, delayMs: 20, maxPending: 10_000 }
 
 /**
  * Writes the record of codes sent and verified that the admin console's statistics read. Best effort: a
