@@ -7,8 +7,8 @@ import { Worker } from 'node:worker_threads'
 // pages into the database file and syncs it, there and then, on the thread that serves requests. Here a
 // second connection, on its own thread, runs a PASSIVE checkpoint every 50 ms: it never blocks the writer
 // and never waits for a reader, and pages written many times between two checkpoints (the hot counters) are
-// copied once. The server's connection keeps a rarer automatic checkpoint of its own, which
-// finds the work done and lets the log start over (db/index.ts). Measured: 5 % less CPU per send-otp.
+// copied once. The server's connection keeps a rarer automatic checkpoint of its own, which finds the work
+// done and lets the log start over (db/index.ts). Measured: 5 % less CPU per send-otp.
 //
 // The worker's code is plain JavaScript run with `eval`, so it is the same whether the service runs compiled
 // (dist/) or from source (tsx, whose loader a worker thread does not inherit).

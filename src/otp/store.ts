@@ -108,10 +108,9 @@ export class SqlOtpStore implements OtpStore {
   }
 }
 
-// Redis keeps a code as a hash {id, h, a} whose key expires with the code.
-
-// Replaces the number's pending code: one command, so ioredis pipelines it with the other requests' commands
-// (a MULTI went out on a write of its own) and Redis runs one command instead of five.
+// Redis keeps a code as a hash {id, h, a} whose key expires with the code. SAVE replaces the number's pending
+// code in one command, so ioredis pipelines it with other requests' commands (a MULTI went out on a write of
+// its own) and Redis runs one command instead of five.
 const SAVE = `
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'h', ARGV[2], 'a', 0)

@@ -180,48 +180,56 @@ test('a malformed code is a validation error, not an attempt', async (t) => {
   assert.equal((await post(ta.app, VERIFY, { phone: PHONE, code })).statusCode, 200)
 })
 
-test('[redis] a right code costs three round trips to Redis: the count of verified codes rides with the code', {
-  skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set',
-}, async (t) => {
-  const backend = BACKENDS.find((b) => b.name === 'redis')
-  assert.ok(backend)
-  const ta = await buildTestApp(t, { env: await backend.env(t) })
-  const code = await sendCode(ta)
-  const redis = ta.app.storage.redis
-  assert.ok(redis)
-  // Each round trip is one write on the connection (ioredis pipelines the commands of one turn).
-  let writes = 0
-  const write = redis.stream.write.bind(redis.stream) as (...args: unknown[]) => boolean
-  redis.stream.write = ((...args: unknown[]) => {
-    writes++
-    return write(...args)
-  }) as typeof redis.stream.write
-  const res = await post(ta.app, VERIFY, { phone: PHONE, code })
-  redis.stream.write = write as typeof redis.stream.write
-  assert.equal(res.statusCode, 200, res.body)
-  // The IP limit with the day's wrong-guess budget; an attempt reserved; the guess given back with the code
-  // taken and the prefix's verified count.
-  assert.equal(writes, 3)
-  assert.equal((await prefixVerified(ta).get(PHONE.slice(0, -3)))?.consumedPoints, 1)
-})
+const REDIS_ONLY = { skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set' }
 
-test('[redis] codes are saved, checked and taken after Redis forgets its scripts (a restart, SCRIPT FLUSH)', {
-  skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set',
-}, async (t) => {
+/** An app on the Redis backend, and its connection. */
+async function onRedis(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
   const backend = BACKENDS.find((b) => b.name === 'redis')
   assert.ok(backend)
-  const ta = await buildTestApp(t, { env: { ...(await backend.env(t)), OTP_RESEND_SECONDS: '0' } })
+  const ta = await buildTestApp(t, { env: { ...(await backend.env(t)), ...env } })
   const redis = ta.app.storage.redis
   assert.ok(redis)
-  // Each step runs a script by its SHA; with the scripts gone, each must load its own again.
-  await redis.script('FLUSH')
-  const code = await sendCode(ta)
-  await redis.script('FLUSH')
-  const bad = await post(ta.app, VERIFY, { phone: PHONE, code: wrong(code) })
-  assert.equal(bad.json().code, 'OTP_INVALID', bad.body)
-  await redis.script('FLUSH')
-  const good = await post(ta.app, VERIFY, { phone: PHONE, code })
-  assert.equal(good.statusCode, 200, good.body)
-  const again = await post(ta.app, VERIFY, { phone: PHONE, code })
-  assert.equal(again.json().code, 'OTP_EXPIRED', 'taken: single use still holds')
-})
+  return { ta, redis }
+}
+
+test(
+  '[redis] a right code costs three round trips to Redis: the count of verified codes rides with the code',
+  REDIS_ONLY,
+  async (t) => {
+    const { ta, redis } = await onRedis(t)
+    const code = await sendCode(ta)
+    // Each round trip is one write on the connection (ioredis pipelines the commands of one turn).
+    let writes = 0
+    const write = redis.stream.write.bind(redis.stream) as (...args: unknown[]) => boolean
+    redis.stream.write = ((...args: unknown[]) => {
+      writes++
+      return write(...args)
+    }) as typeof redis.stream.write
+    const res = await post(ta.app, VERIFY, { phone: PHONE, code })
+    redis.stream.write = write as typeof redis.stream.write
+    assert.equal(res.statusCode, 200, res.body)
+    // The IP limit with the day's wrong-guess budget; an attempt reserved; the guess given back with the code
+    // taken and the prefix's verified count.
+    assert.equal(writes, 3)
+    assert.equal((await prefixVerified(ta).get(PHONE.slice(0, -3)))?.consumedPoints, 1)
+  },
+)
+
+test(
+  '[redis] codes are saved, checked and taken after Redis forgets its scripts (a restart, SCRIPT FLUSH)',
+  REDIS_ONLY,
+  async (t) => {
+    const { ta, redis } = await onRedis(t, { OTP_RESEND_SECONDS: '0' })
+    // Each step runs a script by its SHA; with the scripts gone, each must load its own again.
+    await redis.script('FLUSH')
+    const code = await sendCode(ta)
+    await redis.script('FLUSH')
+    const bad = await post(ta.app, VERIFY, { phone: PHONE, code: wrong(code) })
+    assert.equal(bad.json().code, 'OTP_INVALID', bad.body)
+    await redis.script('FLUSH')
+    const good = await post(ta.app, VERIFY, { phone: PHONE, code })
+    assert.equal(good.statusCode, 200, good.body)
+    const again = await post(ta.app, VERIFY, { phone: PHONE, code })
+    assert.equal(again.json().code, 'OTP_EXPIRED', 'taken: single use still holds')
+  },
+)
