@@ -169,9 +169,14 @@ export class AbuseGuard {
     this.blocks = new BlockCache(db, BLOCKS_REFRESH_MS, config.abuse.pumping.windowSeconds * 1000)
   }
 
+  /** The prefix a number's pumping counters and blocks go by. */
+  private prefixOf(e164: string): string {
+    return numberPrefix(e164, this.config.abuse.pumping.dropDigits)
+  }
+
   /** Refuses a number whose prefix is blocked (429 OTP_PREFIX_BLOCKED). */
   async checkPrefix(phone: Phone): Promise<PrefixState> {
-    const prefix = numberPrefix(phone.e164, this.config.abuse.pumping.dropDigits)
+    const prefix = this.prefixOf(phone.e164)
     const now = Date.now()
     const block = await this.blocks.find(prefix, now)
     if (block && isActive(block, now)) {
@@ -369,16 +374,14 @@ export class AbuseGuard {
    * gives it back if another request took the code first). Best effort: it never fails a sign-in.
    */
   async recordVerified(phone: string): Promise<void> {
-    const prefix = numberPrefix(phone, this.config.abuse.pumping.dropDigits)
-    await this.limiters.prefixVerified.consume(prefix).catch((err: unknown) => {
+    await this.limiters.prefixVerified.consume(this.prefixOf(phone)).catch((err: unknown) => {
       this.log.warn({ err }, 'could not count a verified code')
     })
   }
 
   /** Gives back a count `recordVerified` took for a code another request verified first; never throws. */
   async unrecordVerified(phone: string): Promise<void> {
-    const prefix = numberPrefix(phone, this.config.abuse.pumping.dropDigits)
-    await this.limiters.prefixVerified.reward(prefix).catch((err: unknown) => {
+    await this.limiters.prefixVerified.reward(this.prefixOf(phone)).catch((err: unknown) => {
       this.log.warn({ err }, 'could not give back a verified code count')
     })
   }
