@@ -239,7 +239,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     db.db,
     deriveKey(config.secretKey, 'jwt-hs256'),
     deriveKey(config.secretKey, 'refresh-token'),
-    db.kind === 'postgres',
+    db.kind === 'sqlite' ? db.raw : null,
   )
 
   app.decorate('config', config)

@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely'
 import type { Database } from './schema.js'
+import type { PreparingDatabase } from './statements.js'
 
 /** Stands for one named value while a prepared query is compiled. */
 class Slot {
@@ -42,14 +43,30 @@ export class PreparedQuery<V extends object, R, DB = Database> {
 
   /** Runs the query with `values`, on `db` (a transaction) or the database it was prepared for. */
   async execute(values: V, db: Kysely<DB> = this.db): Promise<QueryResult<R>> {
-    const parameters = this.compiled.parameters.map((p) => {
+    return await db.executeQuery({ ...this.compiled, parameters: this.bind(values) })
+  }
+
+  /**
+   * Runs the query at once on the embedded SQLite connection, as Kysely's SQLite driver does but without a
+   * promise: for a transaction that must not yield to the event loop halfway (`PreparingDatabase.transaction`).
+   * The rows for a query that returns some (a select, a `returning`), otherwise the rows changed.
+   */
+  runNow(values: V, sqlite: PreparingDatabase): { rows: R[]; changes: number } {
+    const statement = sqlite.prepare(this.compiled.sql)
+    const parameters = this.bind(values)
+    if (statement.reader) return { rows: statement.all(parameters) as R[], changes: 0 }
+    return { rows: [], changes: statement.run(parameters).changes }
+  }
+
+  /** The values in the order the SQL binds them. */
+  private bind(values: V): readonly unknown[] {
+    return this.compiled.parameters.map((p) => {
       if (!(p instanceof Slot)) return p
       const value = (values as Record<string, unknown>)[p.name]
       // Kysely leaves an undefined column out of the SQL; here it would be bound as nothing at all.
       if (value === undefined) throw new TypeError(`prepared query: no value for "${p.name}"`)
       return value
     })
-    return await db.executeQuery({ ...this.compiled, parameters })
   }
 
   /** The first row of the result, if any (Kysely's `executeTakeFirst` for a select or `returning`). */

@@ -1,8 +1,9 @@
-import { type ExpressionBuilder, sql } from 'kysely'
+import { type ExpressionBuilder, type QueryCreator, sql } from 'kysely'
 import { hmac, randomToken, timeOrderedId } from '../crypto.js'
 import type { Db } from '../db/index.js'
 import { PreparedQuery } from '../db/prepared.js'
-import type { User } from '../db/schema.js'
+import type { Database, User } from '../db/schema.js'
+import type { PreparingDatabase } from '../db/statements.js'
 import { AppError } from '../errors.js'
 import { Hs256 } from './jwt.js'
 
@@ -41,6 +42,19 @@ interface NewToken {
   expiresAt: number
 }
 
+/** A sign-in's user and first refresh token (the token itself, only ever sent to the client). */
+interface SignedIn {
+  user: User
+  refresh: string
+  isNew: boolean
+}
+
+/** A rotated refresh token's successor and whose it is. */
+interface Rotated {
+  token: string
+  userId: number
+}
+
 /** A new refresh token's own columns, in the order `tokenValues` gives them. */
 const TOKEN_COLUMNS = ['id', 'token_hash', 'created_at', 'expires_at'] as const
 
@@ -55,6 +69,18 @@ function tokenValues<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, v: 
     eb.cast<number>(eb.val(v.now), 'bigint').as('created_at'),
     eb.cast<number>(eb.val(v.expiresAt), 'bigint').as('expires_at'),
   ] as const
+}
+
+/** Marks the token with hash `oldHash` rotated if it is live (not rotated, not revoked, not expired). */
+function rotateLive(db: QueryCreator<Database>, v: { oldHash: string; now: number }) {
+  return db
+    .updateTable('refresh_tokens')
+    .set({ rotated_at: v.now })
+    .where('token_hash', '=', v.oldHash)
+    .where('rotated_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', v.now)
+    .returning(['user_id', 'family_id'])
 }
 
 /** The queries of every sign-in and refresh, compiled once (db/prepared.ts). */
@@ -138,16 +164,7 @@ function sessionQueries(db: Db) {
      */
     rotateInOne: new PreparedQuery(db, (v: NewToken & { oldHash: string }) =>
       db
-        .with('rotated', (db) =>
-          db
-            .updateTable('refresh_tokens')
-            .set({ rotated_at: v.now })
-            .where('token_hash', '=', v.oldHash)
-            .where('rotated_at', 'is', null)
-            .where('revoked_at', 'is', null)
-            .where('expires_at', '>', v.now)
-            .returning(['user_id', 'family_id']),
-        )
+        .with('rotated', (db) => rotateLive(db, { oldHash: v.oldHash, now: v.now }))
         .insertInto('refresh_tokens')
         .columns([...TOKEN_COLUMNS, 'user_id', 'family_id'])
         .expression((eb) =>
@@ -157,14 +174,8 @@ function sessionQueries(db: Db) {
         )
         .returning('user_id'),
     ),
-    rotate: new PreparedQuery(db, (v: { id: string; now: number }) =>
-      db
-        .updateTable('refresh_tokens')
-        .set({ rotated_at: v.now })
-        .where('id', '=', v.id)
-        .where('rotated_at', 'is', null)
-        .where('revoked_at', 'is', null),
-    ),
+    /** SQLite: the first half of rotateInOne, the token with hash `oldHash` rotated if it is live. */
+    rotate: new PreparedQuery(db, (v: { oldHash: string; now: number }) => rotateLive(db, v)),
   }
 }
 
@@ -176,29 +187,63 @@ function sessionQueries(db: Db) {
 export class SessionService {
   private readonly jwt: Hs256
   private readonly queries: ReturnType<typeof sessionQueries>
+  /** SQLite: signIn's and refresh's writes, each a synchronous transaction (see the constructor). */
+  private readonly signInNow: ((phone: string) => SignedIn) | null = null
+  private readonly rotateNow: ((hash: string, now: number) => Rotated | null) | null = null
 
+  /**
+   * `sqlite` is the embedded database's connection (db/statements.ts), or null on PostgreSQL.
+   *
+   * On SQLite a sign-in and a refresh each write in a synchronous transaction, a savepoint in the batch
+   * open on that one connection, instead of a Kysely transaction: Kysely's spans several turns of the
+   * microtask queue, and whatever another request wrote on the connection meanwhile (rate-limiter-flexible
+   * writes beside Kysely) was inside its savepoint, undone with it if it rolled back. Run at once, nothing
+   * gets in between; and it skips the Kysely instance, connection lock and promises each transaction
+   * costs, most of the garbage a refresh left to V8's old generation (docs/SCALING.md).
+   */
   constructor(
     private readonly db: Db,
     jwtKey: Uint8Array,
     private readonly refreshKey: Buffer,
-    private readonly postgres = false,
+    sqlite: PreparingDatabase | null,
   ) {
     this.queries = sessionQueries(db)
     this.jwt = new Hs256(Buffer.from(jwtKey))
+    if (sqlite) {
+      const q = this.queries
+      this.signInNow = sqlite.transaction((phone: string): SignedIn => {
+        const now = Date.now()
+        const inserted = q.newUser.runNow({ phone, now }, sqlite).rows[0]
+        const user = inserted ?? q.userByPhone.runNow({ phone }, sqlite).rows[0]
+        if (!user) throw new Error(`user ${phone} is neither new nor found`)
+        const { token, values } = this.newToken(now)
+        q.newToken.runNow({ ...values, userId: user.id, familyId: timeOrderedId() }, sqlite)
+        return { user, refresh: token, isNew: inserted !== undefined }
+      })
+      this.rotateNow = sqlite.transaction((oldHash: string, now: number): Rotated | null => {
+        const rotated = q.rotate.runNow({ oldHash, now }, sqlite).rows[0]
+        if (!rotated) return null
+        const { token, values } = this.newToken(now)
+        q.newToken.runNow({ ...values, userId: rotated.user_id, familyId: rotated.family_id }, sqlite)
+        return { token, userId: rotated.user_id }
+      })
+    }
   }
 
   /**
    * Finds or creates the user for a verified number and stores a refresh token, all or nothing (one
-   * statement on PostgreSQL, a transaction otherwise), and signs the access token once it is committed.
+   * statement on PostgreSQL, a synchronous transaction on SQLite), and signs the access token once it is
+   * committed.
    */
   async signIn(phone: string): Promise<{ session: Session; user: User; isNew: boolean }> {
-    const { user, refresh, isNew } =
-      (this.postgres && (await this.signInInOne(phone))) || (await this.signInInTransaction(phone))
+    const { user, refresh, isNew } = this.signInNow
+      ? this.signInNow(phone)
+      : ((await this.signInInOne(phone)) ?? (await this.signInInTransaction(phone)))
     return { session: this.session(user.id, refresh), user, isNew }
   }
 
   /** PostgreSQL: signIn in one statement; null when a concurrent first sign-in of the number got in between. */
-  private async signInInOne(phone: string): Promise<{ user: User; refresh: string; isNew: boolean } | null> {
+  private async signInInOne(phone: string): Promise<SignedIn | null> {
     const { token, values } = this.newToken(Date.now())
     const row = await this.queries.signInInOne.first({ ...values, phone, familyId: timeOrderedId() })
     if (!row) return null
@@ -206,45 +251,32 @@ export class SessionService {
     return { user, refresh: token, isNew }
   }
 
-  private async signInInTransaction(phone: string): Promise<{ user: User; refresh: string; isNew: boolean }> {
+  /** PostgreSQL, when signInInOne lost to a concurrent first sign-in: the user is there now. */
+  private async signInInTransaction(phone: string): Promise<SignedIn> {
     return await this.db.transaction().execute(async (trx) => {
       const now = Date.now()
       const inserted = await this.queries.newUser.first({ phone, now }, trx)
       const user = inserted ?? (await this.queries.userByPhone.first({ phone }, trx))
       if (!user) throw new Error(`user ${phone} is neither new nor found`)
-      const refresh = await this.createRefreshToken(trx, user.id, timeOrderedId(), now)
-      return { user, refresh, isNew: inserted !== undefined }
+      const { token, values } = this.newToken(now)
+      await this.queries.newToken.execute({ ...values, userId: user.id, familyId: timeOrderedId() }, trx)
+      return { user, refresh: token, isNew: inserted !== undefined }
     })
   }
 
   async refresh(token: string): Promise<Session> {
     const now = Date.now()
     const hash = hmac(this.refreshKey, token)
-    if (this.postgres) {
-      // The usual case, a live token, in one statement; anything else is told apart below.
-      const rotated = await this.rotateInOne(hash, now)
-      if (rotated) return this.session(rotated.userId, rotated.token)
-    }
+    // The usual case, a live token, at once; anything else is told apart below.
+    const rotated = this.rotateNow ? this.rotateNow(hash, now) : await this.rotateInOne(hash, now)
+    if (rotated) return this.session(rotated.userId, rotated.token)
     const row = await this.queries.tokenByHash.first({ hash })
     if (!row || row.revoked_at !== null) throw new AppError('REFRESH_TOKEN_INVALID')
-    if (row.rotated_at !== null) {
-      await this.revokeFamily(row.family_id, now)
-      throw new AppError('REFRESH_TOKEN_REUSED')
-    }
-    if (row.expires_at <= now) throw new AppError('REFRESH_TOKEN_EXPIRED')
-    // Conditional on rotated_at still being null: of two concurrent refreshes with one token, one wins.
-    const next = this.postgres
-      ? ((await this.rotateInOne(hash, now))?.token ?? null)
-      : await this.db.transaction().execute(async (trx) => {
-          const rotated = await this.queries.rotate.changed({ id: row.id, now }, trx)
-          if (rotated === 0) return null
-          return await this.createRefreshToken(trx, row.user_id, row.family_id, now)
-        })
-    if (next === null) {
-      await this.revokeFamily(row.family_id, now)
-      throw new AppError('REFRESH_TOKEN_REUSED')
-    }
-    return this.session(row.user_id, next)
+    if (row.rotated_at === null && row.expires_at <= now) throw new AppError('REFRESH_TOKEN_EXPIRED')
+    // Rotated already: presented a second time, so copied. (Live, yet not rotated above, can only be a
+    // PostgreSQL refresh with this same token that rotated it between the two statements: reused too.)
+    await this.revokeFamily(row.family_id, now)
+    throw new AppError('REFRESH_TOKEN_REUSED')
   }
 
   /** Ends the session the token belongs to. Unknown tokens are ignored, as RFC 7009 §2.2 prescribes. */
@@ -290,16 +322,10 @@ export class SessionService {
   }
 
   /** PostgreSQL: the successor of the live token with hash `hash` and its user, or null (see rotateInOne). */
-  private async rotateInOne(hash: string, now: number): Promise<{ token: string; userId: number } | null> {
+  private async rotateInOne(hash: string, now: number): Promise<Rotated | null> {
     const { token, values } = this.newToken(now)
     const row = await this.queries.rotateInOne.first({ ...values, oldHash: hash })
     return row ? { token, userId: row.user_id } : null
-  }
-
-  private async createRefreshToken(db: Db, userId: number, familyId: string, now: number): Promise<string> {
-    const { token, values } = this.newToken(now)
-    await this.queries.newToken.execute({ ...values, userId, familyId }, db)
-    return token
   }
 
   /** A new refresh token made at `now`: what the client gets, and what its row stores (only the HMAC). */

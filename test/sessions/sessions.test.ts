@@ -189,6 +189,44 @@ for (const backend of BACKENDS)
     )
   })
 
+test('[sqlite] a sign-in or refresh that fails undoes its own writes, not those made beside it meanwhile', async (t) => {
+  const ta = await buildTestApp(t)
+  const handle = ta.app.storage.db
+  assert.equal(handle.kind, 'sqlite')
+  if (handle.kind !== 'sqlite') return
+  const { session } = await ta.app.sessions.signIn('+998901112266')
+  const write = (sql: string) => handle.raw.prepare(sql).run()
+  write('create table beside (n integer not null)')
+  write("create trigger no_tokens before insert on refresh_tokens begin select raise(abort, 'no room'); end")
+  const count = () => handle.raw.prepare('select count(*) as n from beside').get()
+  // Another request's writes on the same connection, one per turn of the microtask queue, as
+  // rate-limiter-flexible's counters are made while a sign-in is under way.
+  const insert = handle.raw.prepare('insert into beside (n) values (?)')
+  const besides = async (during: () => Promise<unknown>) => {
+    write('delete from beside')
+    const beside = (async () => {
+      for (let n = 0; n < 50; n++) {
+        await null
+        insert.run(n)
+      }
+    })()
+    await assert.rejects(during(), /no room/)
+    await beside
+    await handle.raw.committed()
+  }
+
+  await besides(() => ta.app.sessions.signIn('+998901112255'))
+  assert.deepEqual(count(), { n: 50 })
+  const users = await handle.db.selectFrom('users').select('phone').execute()
+  assert.deepEqual(users, [{ phone: '+998901112266' }], "the failed sign-in's user is undone with it")
+
+  await besides(() => ta.app.sessions.refresh(session.refresh_token))
+  assert.deepEqual(count(), { n: 50 })
+  write('drop trigger no_tokens')
+  // The failed refresh's rotation is undone with it: the token is still live, not taken for a copy.
+  await ta.app.sessions.refresh(session.refresh_token)
+})
+
 test('[postgres] a sign-in and a refresh are one statement each: no transaction round trips', {
   skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
 }, async (t) => {
