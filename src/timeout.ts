@@ -18,3 +18,6 @@ export async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Pr
     clearTimeout(timer)
   }
 }
+
+/** A signal that never aborts, for a call that needs no deadline (an in-process provider). */
+export const NO_DEADLINE: AbortSignal = new AbortController().signal

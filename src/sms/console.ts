@@ -7,6 +7,7 @@ import type { SendResult, SmsMessage, SmsProvider } from './provider.js'
  */
 export class ConsoleProvider implements SmsProvider {
   readonly name = 'console'
+  readonly inProcess = true
 
   async send(_message: SmsMessage): Promise<SendResult> {
     return { providerMessageId: `console-${timeOrderedId()}`, status: 'sent' }

@@ -76,6 +76,11 @@ export interface SmsProvider {
   readonly name: string
   /** Sends one message; must settle within `signal`'s deadline. */
   send(message: SmsMessage, signal: AbortSignal): Promise<SendResult>
+  /**
+   * True for a provider that answers in-process at once (the development sink): it is given a signal that
+   * never aborts instead of a deadline, sparing a timer and an AbortController per message.
+   */
+  readonly inProcess?: boolean
   /** The account's balance, for gateways that report one (Eskiz, Twilio); throws SmsError otherwise. */
   balance?(signal: AbortSignal): Promise<Balance>
   /** Releases connections on shutdown. */

@@ -29,10 +29,20 @@ test('withTimeout passes on the result and the error of what it runs', async () 
 class SignalKeeper implements SmsProvider {
   readonly name = 'keeper'
   readonly signals: AbortSignal[] = []
+  constructor(readonly inProcess = false) {}
   async send(_message: SmsMessage, signal: AbortSignal): Promise<SendResult> {
     this.signals.push(signal)
     return { providerMessageId: 'k-1', status: 'sent' }
   }
+}
+
+function senderFor(ta: Awaited<ReturnType<typeof buildTestApp>>, provider: SmsProvider): SmsSender {
+  return new SmsSender([provider], ta.app.storage.db.db, pino(new LogCapture()), {
+    timeoutMs: 30,
+    routes: null,
+    circuit: { failures: 2, openMs: 30_000 },
+    prices: { prices: [], uzsPerUsd: 12700 },
+  })
 }
 
 test('a sent SMS leaves no timer behind: its deadline is cleared once the gateway has answered', async (t) => {
@@ -41,12 +51,7 @@ test('a sent SMS leaves no timer behind: its deadline is cleared once the gatewa
   // second (docs/SCALING.md). A cleared deadline never fires, which is what this test sees.
   const ta = await buildTestApp(t)
   const keeper = new SignalKeeper()
-  const sender = new SmsSender([keeper], ta.app.storage.db.db, pino(new LogCapture()), {
-    timeoutMs: 30,
-    routes: null,
-    circuit: { failures: 2, openMs: 30_000 },
-    prices: { prices: [], uzsPerUsd: 12700 },
-  })
+  const sender = senderFor(ta, keeper)
   const phone = parsePhone('+998901234567')
   assert.ok(phone)
   for (let i = 0; i < 3; i++) await sender.send(phone, 'code')
@@ -55,4 +60,15 @@ test('a sent SMS leaves no timer behind: its deadline is cleared once the gatewa
     keeper.signals.map((s) => s.aborted),
     [false, false, false],
   )
+})
+
+test('an in-process provider (the development sink) is given no deadline: one never-aborting signal for all', async (t) => {
+  const ta = await buildTestApp(t)
+  const keeper = new SignalKeeper(true)
+  const sender = senderFor(ta, keeper)
+  const phone = parsePhone('+998901234567')
+  assert.ok(phone)
+  for (let i = 0; i < 3; i++) await sender.send(phone, 'code')
+  assert.equal(new Set(keeper.signals).size, 1)
+  assert.equal(keeper.signals[0]?.aborted, false)
 })
