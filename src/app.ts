@@ -66,7 +66,7 @@ export interface AppOverrides {
   otpEventLimits?: OtpEventsLimits
 }
 
-const EXPIRED_CODES_SWEEP_MS = 10 * 60 * 1000
+const EXPIRED_ROWS_SWEEP_MS = 10 * 60 * 1000
 
 /** The providers the settings enable (SMS_ROUTES decides, per country, which are tried and in what order). */
 export function configuredProviders(config: Config, log: Logger): SmsProvider[] {
@@ -255,7 +255,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const sweep = setInterval(() => {
     otpStore.sweep(Date.now()).catch((err) => log.warn({ err }, 'could not remove expired codes'))
-  }, EXPIRED_CODES_SWEEP_MS)
+    sessions
+      .sweep(Date.now())
+      .then((removed) => removed > 0 && log.info({ removed }, `removed ${removed} expired refresh token(s)`))
+      .catch((err) => log.warn({ err }, 'could not remove expired refresh tokens'))
+  }, EXPIRED_ROWS_SWEEP_MS)
   sweep.unref()
 
   app.addHook('onClose', async () => {

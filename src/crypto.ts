@@ -73,6 +73,12 @@ export function randomToken(bytes = 32): string {
 let idMillis = -1
 let idPrefix = ''
 
+/** Sorts after every `timeOrderedId` made before `ms` and before every one made at or after it. */
+export function timeOrderedIdFloor(ms: number): string {
+  const hex = ms.toString(16).padStart(12, '0')
+  return `${hex.slice(0, 8)}-${hex.slice(8)}`
+}
+
 /**
  * A row key that sorts by the time it was made (UUIDv7, RFC 9562: 48 bits of Unix milliseconds, then 74
  * random bits). An index takes it at its end, on a page the batch has already dirtied, where a random UUID
@@ -84,9 +90,8 @@ let idPrefix = ''
  */
 export function timeOrderedId(now = Date.now()): string {
   if (now !== idMillis) {
-    const hex = now.toString(16).padStart(12, '0')
     idMillis = now
-    idPrefix = `${hex.slice(0, 8)}-${hex.slice(8)}-7`
+    idPrefix = `${timeOrderedIdFloor(now)}-7`
   }
   // randomUUID(): xxxxxxxx-xxxx-4xxx-Nxxx-xxxxxxxxxxxx; its RFC variant (N) is also v7's.
   return idPrefix + randomUUID().slice(15)

@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, type QueryCreator, sql } from 'kysely'
-import { hmac, randomToken, timeOrderedId } from '../crypto.js'
+import { hmac, randomToken, timeOrderedId, timeOrderedIdFloor } from '../crypto.js'
 import type { Db } from '../db/index.js'
 import { PreparedQuery } from '../db/prepared.js'
 import type { Database, User } from '../db/schema.js'
@@ -10,6 +10,9 @@ import { Hs256 } from './jwt.js'
 export const ACCESS_TOKEN_SECONDS = 15 * 60
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
 const ISSUER = 'royal-taxi'
+/** How long an expired refresh token's row is kept before the sweep removes it (see `sweep`). */
+export const EXPIRED_TOKENS_KEPT_MS = 7 * 24 * 3600 * 1000
+const SWEEP_CHUNK = 500
 
 export interface Session {
   access_token: string
@@ -339,6 +342,40 @@ export class SessionService {
         now,
         expiresAt: now + REFRESH_TOKEN_SECONDS * 1000,
       },
+    }
+  }
+
+  /**
+   * Removes the refresh tokens that expired more than a week before `now`, rotated and revoked ones too; every
+   * refresh inserts a row, so without this the table grows by one row per refresh forever. For that week
+   * an expired token is still told apart (REFRESH_TOKEN_EXPIRED, or REUSED for a rotated one); after it, it
+   * is unknown (REFRESH_TOKEN_INVALID): 401 all the same. Returns how many went.
+   *
+   * A token expires a fixed time after it is made and its id sorts by when it was made (`timeOrderedId`),
+   * so the expired ones are a range of the primary key: no index on the expiry, which every refresh would
+   * have to write and a migration would have to build on a table of millions of rows. The expiry is
+   * checked as well, so a lifetime made longer later never removes a live token. In chunks, each a
+   * statement of its own with the event loop free in between: SQLite's one connection is never held long.
+   */
+  async sweep(now: number): Promise<number> {
+    const expiredBefore = now - EXPIRED_TOKENS_KEPT_MS
+    const madeBefore = timeOrderedIdFloor(expiredBefore - REFRESH_TOKEN_SECONDS * 1000 + 1)
+    let removed = 0
+    for (;;) {
+      const { numDeletedRows } = await this.db
+        .deleteFrom('refresh_tokens')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('refresh_tokens')
+            .select('id')
+            .where('id', '<', madeBefore)
+            .where('expires_at', '<=', expiredBefore)
+            .limit(SWEEP_CHUNK),
+        )
+        .executeTakeFirstOrThrow()
+      removed += Number(numDeletedRows)
+      if (numDeletedRows < SWEEP_CHUNK) return removed
+      await new Promise((resolve) => setImmediate(resolve))
     }
   }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose'
-import { deriveKey } from '../../src/crypto.js'
+import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
+import { EXPIRED_TOKENS_KEPT_MS, REFRESH_TOKEN_SECONDS } from '../../src/sessions/service.js'
 import { BACKENDS, buildTestApp, post, SECRET, signIn } from '../helpers.js'
 
 const REFRESH = '/api/v1/auth/refresh'
@@ -9,6 +10,7 @@ const LOGOUT = '/api/v1/auth/logout'
 const ME = '/api/v1/users/me'
 
 const jwtKey = deriveKey(SECRET, 'jwt-hs256')
+const refreshKey = deriveKey(SECRET, 'refresh-token')
 
 test('the access token is an HS256 JWT for the user, valid 15 minutes', async (t) => {
   const ta = await buildTestApp(t)
@@ -226,6 +228,54 @@ test('[sqlite] a sign-in or refresh that fails undoes its own writes, not those 
   // The failed refresh's rotation is undone with it: the token is still live, not taken for a copy.
   await ta.app.sessions.refresh(session.refresh_token)
 })
+
+for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
+  test(`[${backend.name}] the sweep removes refresh tokens a week past their expiry, and only those`, {
+    skip: backend.skip,
+  }, async (t) => {
+    const ta = await buildTestApp(t, { env: await backend.env(t) })
+    const db = ta.app.storage.db.db
+    const live = await signIn(ta)
+    await ta.app.sessions.refresh(live.refresh_token) // a rotated row, live for 30 days
+    const now = Date.now()
+    const lifetime = REFRESH_TOKEN_SECONDS * 1000
+    // Tokens made long ago, as the service makes them: the id tells when, the expiry is 30 days after.
+    const made = (token: string, at: number) => ({
+      id: timeOrderedId(at),
+      user_id: live.user.id,
+      family_id: `family-${token}`,
+      token_hash: hmac(refreshKey, token),
+      created_at: at,
+      expires_at: at + lifetime,
+      rotated_at: null,
+      revoked_at: null,
+    })
+    const weekAgo = now - EXPIRED_TOKENS_KEPT_MS - lifetime
+    await db
+      .insertInto('refresh_tokens')
+      .values([made('recent', weekAgo + 60_000), made('old', weekAgo - 60_000)])
+      .execute()
+    // More than one chunk's worth of old rows, rotated ones among them.
+    const old = Array.from({ length: 1200 }, (_, i) => ({
+      ...made(`old-${i}`, weekAgo - 3_600_000 - i),
+      rotated_at: i % 2 ? weekAgo : null,
+    }))
+    for (let i = 0; i < old.length; i += 400)
+      await db
+        .insertInto('refresh_tokens')
+        .values(old.slice(i, i + 400))
+        .execute()
+
+    assert.equal(await ta.app.sessions.sweep(now), 1201)
+    const left = await db.selectFrom('refresh_tokens').select('family_id').execute()
+    assert.equal(left.length, 3)
+    assert.equal(left.filter((r) => r.family_id === 'family-recent').length, 1)
+    // Within the week it is still told apart; past it, unknown.
+    const code = async (token: string) => (await post(ta.app, REFRESH, { refresh_token: token })).json().code
+    assert.equal(await code('recent'), 'REFRESH_TOKEN_EXPIRED')
+    assert.equal(await code('old'), 'REFRESH_TOKEN_INVALID')
+    assert.equal(await ta.app.sessions.sweep(now), 0)
+  })
 
 test('[postgres] a sign-in and a refresh are one statement each: no transaction round trips', {
   skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
