@@ -3,10 +3,11 @@ import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
-import type { Pool } from 'pg'
+import type { Pool, PoolClient } from 'pg'
 import type { Config } from '../config.js'
 import { type Checkpointer, startCheckpointer } from './checkpointer.js'
 import { migrationProvider } from './migrations/index.js'
+import { statementName } from './prepared.js'
 import type { Database } from './schema.js'
 import { BatchingDatabase } from './statements.js'
 
@@ -100,8 +101,27 @@ export function openDatabase(
   // the query and emits 'error'; the pool listens only while the client is idle, so without this listener the
   // process would crash on an outage instead of answering 503. The rejected query carries the error.
   raw.on('connect', (client) => client.on('error', () => {}))
+  raw.on('connect', namePreparedQueries)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: raw }) })
   return { kind: 'postgres', raw, db, close: () => db.destroy() }
+}
+
+/**
+ * Makes the hot paths' queries (PreparedQuery) named prepared statements on this PostgreSQL connection:
+ * PostgreSQL parses and plans each once per connection instead of on every run, and the client sends only
+ * Bind and Execute. Kysely's driver sends every query unnamed, which PostgreSQL parses and plans anew; on
+ * two cores shared with PostgreSQL that was a quarter of right-code verify's throughput (docs/SCALING.md).
+ * Any other query (the admin console's, built per call) goes out unnamed as before, so the statements a
+ * connection keeps are bounded by the code.
+ */
+function namePreparedQueries(client: PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  const named = (...args: unknown[]) => {
+    const [text, values] = args
+    const name = typeof text === 'string' && args.length === 2 ? statementName(text) : undefined
+    return name ? query({ name, text, values }) : query(...args)
+  }
+  ;(client as { query: unknown }).query = named
 }
 
 async function migrator(handle: DatabaseHandle): Promise<Migrator> {

@@ -8,6 +8,17 @@ class Slot {
 }
 
 /**
+ * The SQL of every PreparedQuery and the name it is prepared under on PostgreSQL (`namePreparedQueries`).
+ * It grows only with the queries the code declares, never with values.
+ */
+const statementNames = new Map<string, string>()
+
+/** The name of a PreparedQuery's statement for `sql`, or undefined for any other query. */
+export function statementName(sql: string): string | undefined {
+  return statementNames.get(sql)
+}
+
+/**
  * A query that Kysely builds and compiles once; each run only fills in its values. Kysely builds a tree
  * of frozen nodes and compiles it to SQL on every call, 3–5 µs for each query of the hot paths, 5–10 % of
  * a request's CPU (docs/SCALING.md). Here `build` runs once, with a stand-in for each value, and a run
@@ -34,6 +45,8 @@ export class PreparedQuery<V extends object, R, DB = Database> {
       },
     })
     this.compiled = build(slots).compile()
+    if (!statementNames.has(this.compiled.sql))
+      statementNames.set(this.compiled.sql, `royal_taxi_${statementNames.size + 1}`)
     // A stand-in read but not bound was used some other way (`values.phone.e164`): the query would be wrong.
     const bound = new Set(this.compiled.parameters.map((p) => (p instanceof Slot ? p.name : null)))
     for (const name of handedOut)

@@ -277,6 +277,36 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
     assert.equal(await ta.app.sessions.sweep(now), 0)
   })
 
+test("[postgres] the hot paths' queries are prepared once per connection, not parsed on every run", {
+  skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
+}, async (t) => {
+  const backend = BACKENDS.find((b) => b.name === 'postgres')
+  assert.ok(backend)
+  const ta = await buildTestApp(t, { env: await backend.env(t) })
+  const handle = ta.app.storage.db
+  assert.equal(handle.kind, 'postgres')
+  if (handle.kind !== 'postgres') return
+  let s = await signIn(ta)
+  for (let i = 0; i < 3; i++) s = await ta.app.sessions.refresh(s.refresh_token)
+  // One request at a time: the pool hands out the connection that served them.
+  const client = await handle.raw.connect()
+  try {
+    const { rows } = await client.query<{ name: string; statement: string }>(
+      "select name, statement from pg_prepared_statements where name like 'royal\\_taxi\\_%'",
+    )
+    const statements = rows.map((r) => r.statement)
+    assert.ok(
+      statements.some((q) => q.includes('update "refresh_tokens"')),
+      `the rotation is prepared: ${statements.join('\n')}`,
+    )
+    assert.equal(new Set(statements).size, statements.length, 'each once')
+    // Queries built per call are not kept.
+    assert.ok(!statements.some((q) => q.includes('pg_prepared_statements')))
+  } finally {
+    client.release()
+  }
+})
+
 test('[postgres] a sign-in and a refresh are one statement each: no transaction round trips', {
   skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
 }, async (t) => {
