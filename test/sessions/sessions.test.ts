@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose'
 import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
 import { EXPIRED_TOKENS_KEPT_MS, REFRESH_TOKEN_SECONDS } from '../../src/sessions/service.js'
@@ -277,75 +277,81 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
     assert.equal(await ta.app.sessions.sweep(now), 0)
   })
 
-test("[postgres] the hot paths' queries are prepared once per connection, not parsed on every run", {
-  skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
-}, async (t) => {
+/** An app on PostgreSQL and its pool, for the tests that look at what goes over the wire. */
+async function onPostgres(t: TestContext) {
   const backend = BACKENDS.find((b) => b.name === 'postgres')
   assert.ok(backend)
   const ta = await buildTestApp(t, { env: await backend.env(t) })
   const handle = ta.app.storage.db
-  assert.equal(handle.kind, 'postgres')
-  if (handle.kind !== 'postgres') return
-  let s = await signIn(ta)
-  for (let i = 0; i < 3; i++) s = await ta.app.sessions.refresh(s.refresh_token)
-  // One request at a time: the pool hands out the connection that served them.
-  const client = await handle.raw.connect()
-  try {
-    const { rows } = await client.query<{ name: string; statement: string }>(
-      "select name, statement from pg_prepared_statements where name like 'royal\\_taxi\\_%'",
-    )
-    const statements = rows.map((r) => r.statement)
-    assert.ok(
-      statements.some((q) => q.includes('update "refresh_tokens"')),
-      `the rotation is prepared: ${statements.join('\n')}`,
-    )
-    assert.equal(new Set(statements).size, statements.length, 'each once')
-    // Queries built per call are not kept.
-    assert.ok(!statements.some((q) => q.includes('pg_prepared_statements')))
-  } finally {
-    client.release()
-  }
-})
+  if (handle.kind !== 'postgres') throw new Error('expected PostgreSQL')
+  return { ta, pool: handle.raw }
+}
 
-test('[postgres] a sign-in and a refresh are one statement each: no transaction round trips', {
-  skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
-}, async (t) => {
-  const backend = BACKENDS.find((b) => b.name === 'postgres')
-  assert.ok(backend)
-  const ta = await buildTestApp(t, { env: await backend.env(t) })
-  const handle = ta.app.storage.db
-  assert.equal(handle.kind, 'postgres')
-  if (handle.kind !== 'postgres') return
-  // Every statement the pool's clients send, from here on.
-  const sent: string[] = []
-  const wrapped = new WeakSet<object>()
-  handle.raw.on('acquire', (client) => {
-    if (wrapped.has(client)) return
-    wrapped.add(client)
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown
-    ;(client as { query: unknown }).query = (...args: unknown[]) => {
-      const first = args[0] as string | { text: string }
-      sent.push(typeof first === 'string' ? first : first.text)
-      return query(...args)
+const POSTGRES = { skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set' }
+
+test(
+  "[postgres] the hot paths' queries are prepared once per connection, not parsed on every run",
+  POSTGRES,
+  async (t) => {
+    const { ta, pool } = await onPostgres(t)
+    let s = await signIn(ta)
+    for (let i = 0; i < 3; i++) s = await ta.app.sessions.refresh(s.refresh_token)
+    // One request at a time: the pool hands out the connection that served them.
+    const client = await pool.connect()
+    try {
+      const { rows } = await client.query<{ name: string; statement: string }>(
+        "select name, statement from pg_prepared_statements where name like 'royal\\_taxi\\_%'",
+      )
+      const statements = rows.map((r) => r.statement)
+      assert.ok(
+        statements.some((q) => q.includes('update "refresh_tokens"')),
+        `the rotation is prepared: ${statements.join('\n')}`,
+      )
+      assert.equal(new Set(statements).size, statements.length, 'each once')
+      // Queries built per call are not kept.
+      assert.ok(!statements.some((q) => q.includes('pg_prepared_statements')))
+    } finally {
+      client.release()
     }
-  })
-  const users = () => sent.filter((q) => /"users"|"refresh_tokens"|^(begin|commit)/i.test(q))
-  const first = await ta.app.sessions.signIn('+998901112244')
-  assert.equal(users().length, 1, users().join('\n'))
-  assert.ok(first.isNew)
-  sent.length = 0
-  const again = await ta.app.sessions.signIn('+998901112244')
-  assert.equal(users().length, 1, users().join('\n'))
-  assert.equal(again.user.id, first.user.id)
-  assert.equal(again.isNew, false)
-  sent.length = 0
-  const next = await ta.app.sessions.refresh(again.session.refresh_token)
-  // The live token rotated and its successor inserted, found by its hash in the same statement.
-  assert.equal(users().length, 1, users().join('\n'))
-  await assert.rejects(ta.app.sessions.refresh(again.session.refresh_token), /REFRESH_TOKEN_REUSED/)
-  await assert.rejects(
-    ta.app.sessions.refresh(next.refresh_token),
-    /REFRESH_TOKEN_INVALID/,
-    'the family is revoked',
-  )
-})
+  },
+)
+
+test(
+  '[postgres] a sign-in and a refresh are one statement each: no transaction round trips',
+  POSTGRES,
+  async (t) => {
+    const { ta, pool } = await onPostgres(t)
+    // Every statement the pool's clients send, from here on.
+    const sent: string[] = []
+    const wrapped = new WeakSet<object>()
+    pool.on('acquire', (client) => {
+      if (wrapped.has(client)) return
+      wrapped.add(client)
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      ;(client as { query: unknown }).query = (...args: unknown[]) => {
+        const first = args[0] as string | { text: string }
+        sent.push(typeof first === 'string' ? first : first.text)
+        return query(...args)
+      }
+    })
+    const users = () => sent.filter((q) => /"users"|"refresh_tokens"|^(begin|commit)/i.test(q))
+    const first = await ta.app.sessions.signIn('+998901112244')
+    assert.equal(users().length, 1, users().join('\n'))
+    assert.ok(first.isNew)
+    sent.length = 0
+    const again = await ta.app.sessions.signIn('+998901112244')
+    assert.equal(users().length, 1, users().join('\n'))
+    assert.equal(again.user.id, first.user.id)
+    assert.equal(again.isNew, false)
+    sent.length = 0
+    const next = await ta.app.sessions.refresh(again.session.refresh_token)
+    // The live token rotated and its successor inserted, found by its hash in the same statement.
+    assert.equal(users().length, 1, users().join('\n'))
+    await assert.rejects(ta.app.sessions.refresh(again.session.refresh_token), /REFRESH_TOKEN_REUSED/)
+    await assert.rejects(
+      ta.app.sessions.refresh(next.refresh_token),
+      /REFRESH_TOKEN_INVALID/,
+      'the family is revoked',
+    )
+  },
+)
