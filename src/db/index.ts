@@ -115,14 +115,28 @@ export function openDatabase(
  * connection keeps are bounded by the code.
  */
 function namePreparedQueries(client: PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>
+  // Statements this connection can no longer run prepared: a column was added to a table they read with
+  // `*` (another instance's migration in a rolling deploy), and PostgreSQL refuses to change a prepared
+  // statement's result type. They go out unnamed from then on, the first time included.
+  const unnamed = new Set<string>()
   const named = (...args: unknown[]) => {
     const [text, values] = args
-    const name = typeof text === 'string' && args.length === 2 ? statementName(text) : undefined
-    return name ? query({ name, text, values }) : query(...args)
+    const name =
+      typeof text === 'string' && args.length === 2 && !unnamed.has(text) ? statementName(text) : undefined
+    if (!name) return query(...args)
+    return query({ name, text, values }).catch((err: unknown) => {
+      if ((err as { code?: string }).code !== RESULT_TYPE_CHANGED) throw err
+      unnamed.add(text as string)
+      return query(text, values)
+    })
   }
   ;(client as { query: unknown }).query = named
 }
+
+/** SQLSTATE feature_not_supported, which "cached plan must not change result type" is raised as. */
+const RESULT_TYPE_CHANGED = '0A000'
+
 
 async function migrator(handle: DatabaseHandle): Promise<Migrator> {
   // Kysely looks for its bookkeeping tables in any schema unless told which one; pin it to the schema our

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import test, { type TestContext } from 'node:test'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely, SqliteDialect, sql } from 'kysely'
+import { openDatabase } from '../../src/db/index.js'
 import { PreparedQuery } from '../../src/db/prepared.js'
+import { BACKENDS } from '../helpers.js'
 
 interface Tables {
   notes: { id: number; author: string; text: string; likes: number }
@@ -102,4 +104,41 @@ test('misuse is refused: a missing value, a spread of the stand-ins, a property 
       ),
     /"note" is read but not a value of the query/,
   )
+})
+
+const postgres = BACKENDS.find((b) => b.name === 'postgres')
+
+test('[postgres] a prepared query is planned once per connection, and survives a column added under it', {
+  skip: postgres?.skip,
+}, async (t) => {
+  assert.ok(postgres)
+  const { DATABASE_URL } = await postgres.env(t)
+  assert.ok(DATABASE_URL)
+  const handle = openDatabase({ kind: 'postgres', url: DATABASE_URL })
+  t.after(() => handle.close())
+  const db = handle.db as unknown as Kysely<Tables>
+  await sql`create table notes (id integer primary key, author text not null, text text not null, likes integer not null)`.execute(
+    db,
+  )
+  await db.insertInto('notes').values({ id: 1, author: 'aziz', text: 'salom', likes: 0 }).execute()
+  const byAuthor = new PreparedQuery(db, (v: { author: string }) =>
+    db.selectFrom('notes').selectAll().where('author', '=', v.author),
+  )
+  assert.equal((await byAuthor.first({ author: 'aziz' }))?.text, 'salom')
+  // One query at a time: the pool hands out the one connection each time.
+  const prepared = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db)
+  assert.deepEqual(
+    prepared.rows.map((r) => r.statement),
+    ['select * from "notes" where "author" = $1'],
+  )
+  // Another instance's migration: the rows change shape under the prepared statement.
+  await sql`alter table notes add column mood text`.execute(db)
+  assert.deepEqual(await byAuthor.first({ author: 'aziz' }), {
+    id: 1,
+    author: 'aziz',
+    text: 'salom',
+    likes: 0,
+    mood: null,
+  })
+  assert.equal((await byAuthor.first({ author: 'aziz' }))?.text, 'salom')
 })
