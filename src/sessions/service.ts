@@ -202,7 +202,7 @@ export class SessionService {
    * microtask queue, and whatever another request wrote on the connection meanwhile (rate-limiter-flexible
    * writes beside Kysely) was inside its savepoint, undone with it if it rolled back. Run at once, nothing
    * gets in between; and it skips the Kysely instance, connection lock and promises each transaction
-   * costs, most of the garbage a refresh left to V8's old generation (docs/SCALING.md).
+   * costs, behind much of the garbage a refresh left to V8's old generation (docs/SCALING.md).
    */
   constructor(
     private readonly db: Db,
@@ -235,8 +235,7 @@ export class SessionService {
 
   /**
    * Finds or creates the user for a verified number and stores a refresh token, all or nothing (one
-   * statement on PostgreSQL, a synchronous transaction on SQLite), and signs the access token once it is
-   * committed.
+   * statement on PostgreSQL, a synchronous transaction on SQLite), then signs the access token.
    */
   async signIn(phone: string): Promise<{ session: Session; user: User; isNew: boolean }> {
     const { user, refresh, isNew } = this.signInNow
