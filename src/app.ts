@@ -66,7 +66,8 @@ export interface AppOverrides {
   otpEventLimits?: OtpEventsLimits
 }
 
-const EXPIRED_ROWS_SWEEP_MS = 10 * 60 * 1000
+/** How often expired codes and refresh tokens long past their expiry are deleted. */
+export const EXPIRED_ROWS_SWEEP_MS = 10 * 60 * 1000
 
 /** The providers the settings enable (SMS_ROUTES decides, per country, which are tried and in what order). */
 export function configuredProviders(config: Config, log: Logger): SmsProvider[] {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { type TestContext, test } from 'node:test'
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose'
+import { EXPIRED_ROWS_SWEEP_MS } from '../../src/app.js'
 import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
 import { EXPIRED_TOKENS_KEPT_MS, REFRESH_TOKEN_SECONDS } from '../../src/sessions/service.js'
 import { BACKENDS, buildTestApp, post, SECRET, signIn } from '../helpers.js'
@@ -276,6 +277,45 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
     assert.equal(await code('old'), 'REFRESH_TOKEN_INVALID')
     assert.equal(await ta.app.sessions.sweep(now), 0)
   })
+
+test('the service itself sweeps expired codes and long-expired refresh tokens, every ten minutes', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] })
+  const ta = await buildTestApp(t)
+  const db = ta.app.storage.db.db
+  const live = await signIn(ta)
+  const longAgo = Date.now() - EXPIRED_TOKENS_KEPT_MS - REFRESH_TOKEN_SECONDS * 1000 - 60_000
+  await db
+    .insertInto('refresh_tokens')
+    .values({
+      id: timeOrderedId(longAgo),
+      user_id: live.user.id,
+      family_id: 'family-old',
+      token_hash: hmac(refreshKey, 'old'),
+      created_at: longAgo,
+      expires_at: longAgo + REFRESH_TOKEN_SECONDS * 1000,
+      rotated_at: null,
+      revoked_at: null,
+    })
+    .execute()
+  await post(ta.app, '/api/v1/auth/send-otp', { phone: '+998901112233' })
+  await db
+    .updateTable('otp_codes')
+    .set({ expires_at: Date.now() - 1 })
+    .execute()
+  const rows = async () => ({
+    tokens: (await db.selectFrom('refresh_tokens').select('family_id').execute()).length,
+    codes: (await db.selectFrom('otp_codes').select('phone').execute()).length,
+  })
+  assert.deepEqual(await rows(), { tokens: 2, codes: 1 })
+
+  t.mock.timers.tick(EXPIRED_ROWS_SWEEP_MS - 1)
+  await new Promise((r) => setImmediate(r))
+  assert.deepEqual(await rows(), { tokens: 2, codes: 1 }, 'not before ten minutes')
+  t.mock.timers.tick(1)
+  for (let i = 0; i < 50 && (await rows()).tokens > 1; i++) await new Promise((r) => setImmediate(r))
+  assert.deepEqual(await rows(), { tokens: 1, codes: 0 })
+  assert.ok(ta.logs.lines.some((l) => l.msg === 'removed 1 expired refresh token(s)'))
+})
 
 /** An app on PostgreSQL and its pool, for the tests that look at what goes over the wire. */
 async function onPostgres(t: TestContext) {
