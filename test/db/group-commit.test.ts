@@ -186,10 +186,10 @@ test('under sustained writes the log still starts over: it stays near its checkp
     'insert into otp_events (id, kind, phone, country, ip, created_at) values (?, ?, ?, ?, ?, ?)',
   )
   const filler = 'x'.repeat(1000)
-  // Four times the log's checkpoint size in rows, one batch per turn, with no pause for a checkpoint to find
+  // Eight times the log's checkpoint size in rows, one batch per turn, with no pause for a checkpoint to find
   // the log idle. Without the server's own checkpoint the log takes them all.
   const limit = pages * 4096
-  const turns = Math.ceil((4 * limit) / (200 * 1000))
+  const turns = Math.ceil((8 * limit) / (200 * 1000))
   for (let turn = 0; turn < turns; turn++) {
     for (let i = 0; i < 200; i++) insert.run(`e-${turn}-${i}`, 'sent', '+998901234567', 'UZ', filler, turn)
     await handle.raw.committed()
@@ -197,8 +197,10 @@ test('under sustained writes the log still starts over: it stays near its checkp
   // The file keeps the largest size the log reached. When the worker's passes ran back to back on a loaded
   // machine, the server's checkpoint never got its turn and the log took everything (199–250 MB of the 256
   // written, with the checkpoint at 64 MB); with the pause between passes, 64–72 MB under the same load.
+  // Half of what was written is the bound: a busy CI machine has let the log reach twice its size (17 MB
+  // of 8), since the server's checkpoint waits for the worker's pass to end; without it, all 64 MB.
   const wal = statSync(`${file}-wal`).size
-  assert.ok(wal < 2 * limit, `the log is ${Math.round(wal / 1024 / 1024)} MB`)
+  assert.ok(wal < 4 * limit, `the log is ${Math.round(wal / 1024 / 1024)} MB`)
 })
 
 /** A rate limiter on `client`, once its table exists. */
