@@ -62,13 +62,14 @@ export class PreparedQuery<V extends object, R, DB = Database> {
   /**
    * Runs the query at once on the embedded SQLite connection, as Kysely's SQLite driver does but without a
    * promise: for a transaction that must not yield to the event loop halfway (`PreparingDatabase.transaction`).
-   * The rows for a query that returns some (a select, a `returning`), otherwise the rows changed.
+   * The rows for a query that returns some (a select, a `returning`), otherwise none.
    */
-  runNow(values: V, sqlite: PreparingDatabase): { rows: R[]; changes: number } {
+  runNow(values: V, sqlite: PreparingDatabase): R[] {
     const statement = sqlite.prepare(this.compiled.sql)
     const parameters = this.bind(values)
-    if (statement.reader) return { rows: statement.all(parameters) as R[], changes: 0 }
-    return { rows: [], changes: statement.run(parameters).changes }
+    if (statement.reader) return statement.all(parameters) as R[]
+    statement.run(parameters)
+    return []
   }
 
   /** The values in the order the SQL binds them. */

@@ -167,7 +167,7 @@ function sessionQueries(db: Db) {
      */
     rotateInOne: new PreparedQuery(db, (v: NewToken & { oldHash: string }) =>
       db
-        .with('rotated', (db) => rotateLive(db, { oldHash: v.oldHash, now: v.now }))
+        .with('rotated', (db) => rotateLive(db, v))
         .insertInto('refresh_tokens')
         .columns([...TOKEN_COLUMNS, 'user_id', 'family_id'])
         .expression((eb) =>
@@ -216,15 +216,15 @@ export class SessionService {
       const q = this.queries
       this.signInNow = sqlite.transaction((phone: string): SignedIn => {
         const now = Date.now()
-        const inserted = q.newUser.runNow({ phone, now }, sqlite).rows[0]
-        const user = inserted ?? q.userByPhone.runNow({ phone }, sqlite).rows[0]
+        const inserted = q.newUser.runNow({ phone, now }, sqlite)[0]
+        const user = inserted ?? q.userByPhone.runNow({ phone }, sqlite)[0]
         if (!user) throw new Error(`user ${phone} is neither new nor found`)
         const { token, values } = this.newToken(now)
         q.newToken.runNow({ ...values, userId: user.id, familyId: timeOrderedId() }, sqlite)
         return { user, refresh: token, isNew: inserted !== undefined }
       })
       this.rotateNow = sqlite.transaction((oldHash: string, now: number): Rotated | null => {
-        const rotated = q.rotate.runNow({ oldHash, now }, sqlite).rows[0]
+        const rotated = q.rotate.runNow({ oldHash, now }, sqlite)[0]
         if (!rotated) return null
         const { token, values } = this.newToken(now)
         q.newToken.runNow({ ...values, userId: rotated.user_id, familyId: rotated.family_id }, sqlite)
