@@ -55,6 +55,10 @@ export const EnvSchema = Type.Object({
     pattern: '^https?://[^/]+',
     description: 'an http(s) URL',
   }),
+  TWILIO_CA_BUNDLE: optionalString('a readable PEM file of certificate authorities'),
+  HTTP_PROXY: Type.Optional(Type.String({ pattern: '^https?://[^/]+', description: 'an http(s) URL' })),
+  HTTPS_PROXY: Type.Optional(Type.String({ pattern: '^https?://[^/]+', description: 'an http(s) URL' })),
+  NO_PROXY: optionalString('host names, .domain suffixes or host:port, comma-separated, or *'),
   SMS_TIMEOUT_MS: int(5000, 100, 60000, 'milliseconds'),
   ESKIZ_ENABLED: bool(false, 'true or false'),
   ESKIZ_EMAIL: optionalString('the e-mail you log in to Eskiz with'),
@@ -201,6 +205,9 @@ export type Env = Static<typeof EnvSchema>
 const SECRET_SETTINGS = new Set([
   'SECRET_KEY',
   'TWILIO_AUTH_TOKEN',
+  // A proxy's URL may carry its user and password.
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
   'ESKIZ_PASSWORD',
   'PLAYMOBILE_PASSWORD',
   'HTTP_SMS_SECRET',
@@ -285,6 +292,17 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
   return Object.freeze(toConfig(env as unknown as Env))
 }
 
+/** Why a CA bundle cannot be used (missing, unreadable, no certificate in it), or null when it can. */
+function unreadablePem(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').includes('-----BEGIN CERTIFICATE-----')
+      ? null
+      : 'it holds no PEM certificate (-----BEGIN CERTIFICATE-----)'
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? (err as Error).message
+  }
+}
+
 function crossChecks(env: Env): string[] {
   const problems: string[] = []
   if (env.TWILIO_ENABLED) {
@@ -314,6 +332,10 @@ function crossChecks(env: Env): string[] {
       problems.push(
         `TWILIO_PHONE_NUMBER: expected an E.164 number such as +15017122661${describe('', env.TWILIO_PHONE_NUMBER)}`,
       )
+    if (env.TWILIO_CA_BUNDLE) {
+      const problem = unreadablePem(env.TWILIO_CA_BUNDLE)
+      if (problem) problems.push(`TWILIO_CA_BUNDLE: cannot use ${env.TWILIO_CA_BUNDLE}: ${problem}`)
+    }
   }
   if (env.ALLOWED_COUNTRIES !== '*') {
     for (const c of env.ALLOWED_COUNTRIES.split(',').map((s) => s.trim().toUpperCase())) {
@@ -508,6 +530,12 @@ function toConfig(env: Env) {
         messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID ?? null,
         baseUrl: withoutTrailingSlashes(env.TWILIO_API_BASE_URL),
         statusCallback: publicBaseUrl ? `${publicBaseUrl}/api/v1/webhooks/twilio/status` : null,
+        http: {
+          caBundle: env.TWILIO_CA_BUNDLE ?? null,
+          httpProxy: env.HTTP_PROXY ?? null,
+          httpsProxy: env.HTTPS_PROXY ?? null,
+          noProxy: env.NO_PROXY ?? null,
+        },
       }
     : null
   const webhookToken = env.WEBHOOK_TOKEN ?? null

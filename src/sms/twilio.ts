@@ -9,6 +9,7 @@ import {
   type SmsMessage,
   type SmsProvider,
 } from './provider.js'
+import { TwilioHttpClient } from './twilio-http.js'
 
 // The SDK is loaded when a Twilio provider is built or a Twilio receipt checked, not at start-up: it adds about
 // 20 MB to a process that may never use it (development mode, the local gateways only).
@@ -59,6 +60,14 @@ function isRestError(err: unknown): err is TwilioRestError {
   return err instanceof Error && typeof (err as { status?: unknown }).status === 'number'
 }
 
+/** The operating system's and undici's (twilio-http.ts) codes for a connection or answer that took too long. */
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+])
+
 /** Maps whatever the twilio SDK threw onto the taxonomy, keeping Twilio's own message. */
 export function mapTwilioError(err: unknown, timeoutMs: number): SmsError {
   if (isRestError(err)) {
@@ -75,14 +84,16 @@ export function mapTwilioError(err: unknown, timeoutMs: number): SmsError {
   }
   const code = (err as { code?: string }).code
   if (
-    code === 'ECONNABORTED' ||
-    code === 'ETIMEDOUT' ||
+    (code !== undefined && TIMEOUT_CODES.has(code)) ||
     (err as Error).name === 'AbortError' ||
     (err as Error).name === 'TimeoutError'
   )
     return new SmsError('unavailable', `No answer from Twilio within ${timeoutMs} ms`, 'TIMEOUT', {
       cause: err,
     })
+  // undici's word for a connection that ended before the answer did ("other side closed") names neither side.
+  if (code === 'UND_ERR_SOCKET')
+    return new SmsError('unavailable', 'Twilio closed the connection without answering', code, { cause: err })
   return new SmsError('unavailable', (err as Error).message ?? String(err), code ?? null, { cause: err })
 }
 
@@ -94,12 +105,12 @@ export class TwilioProvider implements SmsProvider {
     private readonly config: TwilioConfig,
     private readonly timeoutMs: number,
   ) {
-    // keepAlive: a TLS handshake per message would cost more than the request itself.
+    // Our own HTTP client (twilio-http.ts): keep-alive connections, since a TLS handshake per message would
+    // cost more than the request itself, and no retries, since a 429 is answered at once (503 to the client,
+    // the next provider tried), not retried for seconds. The SDK types it as its axios-based RequestClient,
+    // of which it calls only `request`.
     this.client = sdk()(config.accountSid, config.authToken, {
-      timeout: timeoutMs,
-      keepAlive: true,
-      // A 429 is answered at once (503 to the client, the next provider tried), not retried for seconds.
-      autoRetry: false,
+      httpClient: new TwilioHttpClient(timeoutMs, config.http) as unknown as Twilio.RequestClient,
       // Empty, not undefined: otherwise the SDK falls back to the process's TWILIO_EDGE / TWILIO_REGION and
       // rewrites the host of TWILIO_API_BASE_URL behind our config's back (a regional endpoint is chosen by
       // setting TWILIO_API_BASE_URL, e.g. https://api.dublin.ie1.twilio.com).

@@ -126,6 +126,7 @@ test('the sender: an E.164 number, or a Messaging Service SID instead', () => {
     messagingServiceSid: MESSAGING_SERVICE_SID,
     baseUrl: 'https://api.twilio.com',
     statusCallback: null,
+    http: { caBundle: null, httpProxy: null, httpsProxy: null, noProxy: null },
   })
   assert.equal(service.devMode, false)
 })

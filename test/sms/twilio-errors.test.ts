@@ -122,6 +122,16 @@ const FAILURES = [
     logged: `No answer from Twilio within ${TIMEOUT_MS} ms`,
   },
   {
+    name: 'a connection closed before any answer',
+    answer: (_req: unknown, res: import('node:http').ServerResponse) => {
+      res.socket?.destroy()
+    },
+    status: 503,
+    code: 'SMS_UNAVAILABLE',
+    kind: 'unavailable',
+    logged: 'Twilio closed the connection without answering',
+  },
+  {
     name: 'a proxy in between answering 502 with an HTML page',
     answer: (_req: unknown, res: import('node:http').ServerResponse) => {
       res.writeHead(502, { 'content-type': 'text/html' }).end('<html><h1>502 Bad Gateway</h1></html>')
@@ -270,14 +280,17 @@ test('the Twilio guides quote the runbook lines exactly as the service writes th
   }
 })
 
-test('messages reuse keep-alive connections: one per request in flight, not one per message', async (t) => {
+test('messages reuse keep-alive connections: at most two per request in flight, not one per message', async (t) => {
   const fake = await recordingServer(t, twilioCreated('SM0123456789abcdef0123456789abcdef'))
   const provider = twilioProvider(fake.url)
   const send = (i: number) =>
     provider.send({ to: PHONE, text: `code ${i}`, messageId: `m${i}` }, AbortSignal.timeout(5000))
+  // undici reuses a connection one turn of the event loop after its answer (in case the server closes it
+  // despite keep-alive): a message sent sooner, as each one here is, takes another connection, and from then
+  // on the two take turns.
   for (let i = 0; i < 20; i++) await send(i)
-  assert.equal(fake.connections, 1, 'twenty messages one after another, one connection')
+  assert.ok(fake.connections <= 2, `${fake.connections} connections for twenty messages one after another`)
   for (let round = 0; round < 3; round++) await Promise.all([0, 1, 2, 3, 4].map((i) => send(100 + i)))
   assert.equal(fake.requests.length, 35)
-  assert.ok(fake.connections <= 5, `${fake.connections} connections for 5 messages in flight at a time`)
+  assert.ok(fake.connections <= 10, `${fake.connections} connections for 5 messages in flight at a time`)
 })

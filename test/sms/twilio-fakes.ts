@@ -38,6 +38,7 @@ export function twilioProvider(
     messagingServiceSid: null,
     baseUrl,
     statusCallback: null,
+    http: { caBundle: null, httpProxy: null, httpsProxy: null, noProxy: null },
     ...overrides,
   }
   return new TwilioProvider(config, timeoutMs)
