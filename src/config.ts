@@ -56,8 +56,9 @@ export const EnvSchema = Type.Object({
     description: 'an http(s) URL',
   }),
   TWILIO_CA_BUNDLE: optionalString('a readable PEM file of certificate authorities'),
-  HTTP_PROXY: Type.Optional(Type.String({ pattern: '^https?://[^/]+', description: 'an http(s) URL' })),
-  HTTPS_PROXY: Type.Optional(Type.String({ pattern: '^https?://[^/]+', description: 'an http(s) URL' })),
+  // Often set machine-wide for other programs: checked only when Twilio, the one user, is enabled.
+  HTTP_PROXY: optionalString('an http(s) URL such as http://proxy.internal:3128'),
+  HTTPS_PROXY: optionalString('an http(s) URL such as http://proxy.internal:3128'),
   NO_PROXY: optionalString('host names, .domain suffixes or host:port, comma-separated, or *'),
   SMS_TIMEOUT_MS: int(5000, 100, 60000, 'milliseconds'),
   ESKIZ_ENABLED: bool(false, 'true or false'),
@@ -292,6 +293,17 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
   return Object.freeze(toConfig(env as unknown as Env))
 }
 
+/** A proxy setting as a URL: `proxy:3128` without a scheme means http://, as curl reads it. Null if unusable. */
+function proxyUrl(value: string): string | null {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`
+  try {
+    const url = new URL(withScheme)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname ? withScheme : null
+  } catch {
+    return null
+  }
+}
+
 /** Why a CA bundle cannot be used (missing, unreadable, no certificate in it), or null when it can. */
 function unreadablePem(path: string): string | null {
   try {
@@ -332,6 +344,9 @@ function crossChecks(env: Env): string[] {
       problems.push(
         `TWILIO_PHONE_NUMBER: expected an E.164 number such as +15017122661${describe('', env.TWILIO_PHONE_NUMBER)}`,
       )
+    for (const key of ['HTTP_PROXY', 'HTTPS_PROXY'] as const)
+      if (env[key] && !proxyUrl(env[key]))
+        problems.push(`${key}: expected an http(s) URL such as http://proxy.internal:3128`)
     if (env.TWILIO_CA_BUNDLE) {
       const problem = unreadablePem(env.TWILIO_CA_BUNDLE)
       if (problem) problems.push(`TWILIO_CA_BUNDLE: cannot use ${env.TWILIO_CA_BUNDLE}: ${problem}`)
@@ -532,8 +547,8 @@ function toConfig(env: Env) {
         statusCallback: publicBaseUrl ? `${publicBaseUrl}/api/v1/webhooks/twilio/status` : null,
         http: {
           caBundle: env.TWILIO_CA_BUNDLE ?? null,
-          httpProxy: env.HTTP_PROXY ?? null,
-          httpsProxy: env.HTTPS_PROXY ?? null,
+          httpProxy: env.HTTP_PROXY ? proxyUrl(env.HTTP_PROXY) : null,
+          httpsProxy: env.HTTPS_PROXY ? proxyUrl(env.HTTPS_PROXY) : null,
           noProxy: env.NO_PROXY ?? null,
         },
       }

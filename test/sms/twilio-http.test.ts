@@ -139,7 +139,7 @@ test('the settings reach the client: HTTP_PROXY from the environment (or .env) c
   assert.deepEqual(proxy.tunnels, [new URL(fake.url).host])
 })
 
-test('TWILIO_CA_BUNDLE must be a readable PEM file; a proxy must be an http(s) URL, not echoed', () => {
+test('TWILIO_CA_BUNDLE must be a readable PEM file; a proxy must be an http(s) URL, never echoed', () => {
   const twilio = twilioEnv('https://api.twilio.com')
   const problems = (extra: Record<string, string>) => {
     try {
@@ -160,8 +160,9 @@ test('TWILIO_CA_BUNDLE must be a readable PEM file; a proxy must be an http(s) U
   assert.deepEqual(problems({ TWILIO_CA_BUNDLE: KEY }), [
     `TWILIO_CA_BUNDLE: cannot use ${KEY}: it holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
   ])
-  assert.deepEqual(problems({ HTTP_PROXY: 'proxy.example:3128?user:s3cret' }), [
-    'HTTP_PROXY: expected an http(s) URL',
+  assert.deepEqual(problems({ HTTP_PROXY: 'socks5://u:s3cret@proxy:1080', HTTPS_PROXY: 'http://' }), [
+    'HTTP_PROXY: expected an http(s) URL such as http://proxy.internal:3128',
+    'HTTPS_PROXY: expected an http(s) URL such as http://proxy.internal:3128',
   ])
   const config = loadConfig({ ...twilio, HTTP_PROXY: 'http://u:p@proxy:3128', NO_PROXY: '.internal' })
   assert.deepEqual(config.sms.twilio?.http, {
@@ -170,4 +171,14 @@ test('TWILIO_CA_BUNDLE must be a readable PEM file; a proxy must be an http(s) U
     httpsProxy: null,
     noProxy: '.internal',
   })
+  // Without a scheme, as curl reads it.
+  assert.equal(
+    loadConfig({ ...twilio, HTTPS_PROXY: 'proxy:3128' }).sms.twilio?.http.httpsProxy,
+    'http://proxy:3128',
+  )
+  // Machine-wide proxy settings that Twilio, disabled, would not use never stop the service from starting.
+  assert.equal(
+    loadConfig({ HTTP_PROXY: 'socks5://proxy:1080', TWILIO_CA_BUNDLE: '/nonexistent' }).sms.twilio,
+    null,
+  )
 })
