@@ -53,12 +53,11 @@ export class TwilioHttpClient {
     settings: TwilioHttpSettings,
   ) {
     const tls = { timeout: timeoutMs, ...(settings.caBundle ? { ca: readFileSync(settings.caBundle) } : {}) }
-    const pool = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs }
     const { Agent, EnvHttpProxyAgent } = undici()
+    // The answer's deadlines are set per request (`request`).
     this.dispatcher =
       settings.httpProxy || settings.httpsProxy
         ? new EnvHttpProxyAgent({
-            ...pool,
             connect: tls,
             requestTls: tls,
             proxyTls: { timeout: timeoutMs },
@@ -67,7 +66,7 @@ export class TwilioHttpClient {
             httpsProxy: settings.httpsProxy ?? '',
             noProxy: settings.noProxy ?? '',
           })
-        : new Agent({ ...pool, connect: tls })
+        : new Agent({ connect: tls })
   }
 
   async request(opts: TwilioHttpRequest): Promise<TwilioHttpResponse> {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { ConfigError, loadConfig } from '../../src/config.js'
-import { ACCOUNT_SID, AUTH_TOKEN, FROM, MESSAGING_SERVICE_SID } from './twilio-fakes.js'
+import { ACCOUNT_SID, AUTH_TOKEN, DIRECT, FROM, MESSAGING_SERVICE_SID } from './twilio-fakes.js'
 
 const SECRET_KEY = 'a-production-secret-key-of-48-characters-0123456'
 
@@ -126,7 +126,7 @@ test('the sender: an E.164 number, or a Messaging Service SID instead', () => {
     messagingServiceSid: MESSAGING_SERVICE_SID,
     baseUrl: 'https://api.twilio.com',
     statusCallback: null,
-    http: { caBundle: null, httpProxy: null, httpsProxy: null, noProxy: null },
+    http: DIRECT,
   })
   assert.equal(service.devMode, false)
 })

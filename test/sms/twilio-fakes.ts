@@ -25,6 +25,14 @@ export function twilioEnv(baseUrl: string, extra: Record<string, string> = {}): 
   }
 }
 
+/** Twilio's HTTP settings with no CA bundle and no proxy: straight to the API. */
+export const DIRECT: TwilioConfig['http'] = {
+  caBundle: null,
+  httpProxy: null,
+  httpsProxy: null,
+  noProxy: null,
+}
+
 /** A provider built by hand, for what the settings would refuse or the app would hide. */
 export function twilioProvider(
   baseUrl: string,
@@ -38,7 +46,7 @@ export function twilioProvider(
     messagingServiceSid: null,
     baseUrl,
     statusCallback: null,
-    http: { caBundle: null, httpProxy: null, httpsProxy: null, noProxy: null },
+    http: DIRECT,
     ...overrides,
   }
   return new TwilioProvider(config, timeoutMs)

@@ -12,7 +12,7 @@ import { SmsError } from '../../src/sms/provider.js'
 import type { TwilioProvider } from '../../src/sms/twilio.js'
 import { formEncode, type TwilioHttpSettings } from '../../src/sms/twilio-http.js'
 import { buildTestApp, post } from '../helpers.js'
-import { fields, recordingServer, twilioCreated, twilioEnv, twilioProvider } from './twilio-fakes.js'
+import { DIRECT, fields, recordingServer, twilioCreated, twilioEnv, twilioProvider } from './twilio-fakes.js'
 
 const SID = 'SM0123456789abcdef0123456789abcdef'
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
@@ -21,11 +21,7 @@ const CERT = join(FIXTURES, 'tls-localhost.crt')
 const KEY = join(FIXTURES, 'tls-localhost.key')
 
 function provider(baseUrl: string, http: Partial<TwilioHttpSettings>): TwilioProvider {
-  return twilioProvider(
-    baseUrl,
-    { http: { caBundle: null, httpProxy: null, httpsProxy: null, noProxy: null, ...http } },
-    2000,
-  )
+  return twilioProvider(baseUrl, { http: { ...DIRECT, ...http } }, 2000)
 }
 
 const send = (p: TwilioProvider, text = 'code 1') =>
