@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parsePhone } from '../src/phone/index.js'
+import { parsePhone, parseWithMetadata } from '../src/phone/index.js'
 
 test('Uzbek operators by prefix', () => {
   const expected: Record<string, string> = {
@@ -54,4 +54,18 @@ test('formats people type are normalised; landlines, look-alike digits and junk 
     assert.equal(parsePhone(input), null, input)
   assert.deepEqual(parsePhone('+79161234567'), { e164: '+79161234567', country: 'RU', operator: null })
   assert.equal(parsePhone('+74951234567'), null, 'a Moscow landline')
+})
+
+test('the shortcut for Uzbek numbers answers as the metadata does, for every two-digit prefix', () => {
+  let shortcut = 0
+  for (let prefix = 0; prefix < 100; prefix++) {
+    for (const rest of ['0000000', '1234567', '5550199', '9999999']) {
+      const e164 = `+998${String(prefix).padStart(2, '0')}${rest}`
+      const expected = parseWithMetadata(e164)
+      assert.deepEqual(parsePhone(e164), expected, e164)
+      if (expected) shortcut++
+    }
+  }
+  // Every operator prefix (17) is mobile whatever follows it; other prefixes go through the metadata.
+  assert.ok(shortcut >= 17 * 4, `${shortcut} valid numbers`)
 })
