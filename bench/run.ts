@@ -3,6 +3,7 @@
 //          --only twilio (just the Twilio row) --no-twilio --profile (node --cpu-prof into bench/results/profiles) --readme (update the README table)
 //          --scenario send|wrong|right|refresh (measure one scenario, e.g. to profile it alone; repeatable)
 //          --results DIR (where the JSON and Markdown go; bench/results by default)
+//          --sample-heap (memory, loop delay and GC of the service each second, into heap-<pass>.jsonl beside the results)
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, release, tmpdir, totalmem } from 'node:os'
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     scenario: { type: 'string', multiple: true },
     results: { type: 'string' },
     readme: { type: 'boolean', default: false },
+    'sample-heap': { type: 'boolean', default: false },
   },
 })
 
@@ -254,9 +256,24 @@ async function sharedStorage(databaseUrl: string, redisUrl: string): Promise<Sto
 }
 
 function nodeFlags(label: string): string[] {
-  if (!args.profile) return []
+  const flags = args['sample-heap'] ? ['--require', join(ROOT, 'bench', 'heap-sampler.cjs')] : []
+  if (!args.profile) return flags
   mkdirSync(PROFILES, { recursive: true })
-  return ['--cpu-prof', '--cpu-prof-dir', PROFILES, '--cpu-prof-name', `${label}-${Date.now()}.cpuprofile`]
+  return [
+    ...flags,
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    PROFILES,
+    '--cpu-prof-name',
+    `${label}-${Date.now()}.cpuprofile`,
+  ]
+}
+
+/** With --sample-heap, where the service's sampler writes (bench/heap-sampler.cjs). */
+function samplerEnv(label: string): Record<string, string> {
+  if (!args['sample-heap']) return {}
+  mkdirSync(RESULTS, { recursive: true })
+  return { BENCH_HEAP_SAMPLES: join(RESULTS, `heap-${label}.jsonl`) }
 }
 
 function serviceEnv(storage: Storage, dir: string): Record<string, string> {
@@ -309,7 +326,9 @@ async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
 
     const label = storage.env.REDIS_URL ? 'postgres' : 'sqlite'
     const server =
-      args.only === 'twilio' ? null : await startService(serviceEnv(storage, dir), dir, nodeFlags(label))
+      args.only === 'twilio'
+        ? null
+        : await startService({ ...serviceEnv(storage, dir), ...samplerEnv(label) }, dir, nodeFlags(label))
     if (server)
       try {
         // Without a send-otp run, its rate is taken as 3000/s for sizing the pool of codes.
@@ -350,6 +369,7 @@ async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
       try {
         const env = {
           ...serviceEnv(sqliteStorage(twilioDir), twilioDir),
+          ...samplerEnv('twilio'),
           TWILIO_ENABLED: 'true',
           TWILIO_ACCOUNT_SID: TWILIO_SID,
           TWILIO_AUTH_TOKEN: '0123456789abcdef'.repeat(2),

@@ -19,6 +19,7 @@ test('the benchmark runs every scenario against the ceiling and writes JSON and 
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
   await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT })
   const args = ['--only', 'sqlite', '--no-twilio', '--duration', '1', '--warmup', '0', '--connections', '1']
+  args.push('--sample-heap')
   const { stdout } = await run(
     process.execPath,
     ['--import', 'tsx', 'bench/run.ts', ...args, '--results', results],
@@ -55,6 +56,21 @@ test('the benchmark runs every scenario against the ceiling and writes JSON and 
   assert.equal(byName['send-otp'].unexpected, 0, 'every code sent')
   assert.equal(byName['verify-otp (wrong code)'].non2xx, byName['verify-otp (wrong code)'].total)
   assert.equal(byName.refresh.unexpected, 0, 'every refresh answered 200')
+
+  // --sample-heap: a line a second from inside the service, through the preparation and every scenario.
+  const samples = readFileSync(join(results, 'heap-sqlite.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  assert.ok(samples.length >= 4, `${samples.length} samples`)
+  for (const s of samples) {
+    assert.ok(s.rssMb > 0 && s.spaces.old_space[1] > 0, JSON.stringify(s))
+    assert.equal(typeof s.loopDelayMs.p99, 'number')
+  }
+  assert.ok(
+    samples.some((s) => s.gc.scavenge?.n > 0),
+    'young-generation collections are counted',
+  )
 
   const markdown = readFileSync(join(results, 'latest.md'), 'utf8')
   assert.match(markdown, /\| scenario \| req\/s \| × ceiling \| target \| p50 ms \| p99 ms \| non-2xx \|/)
