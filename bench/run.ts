@@ -269,11 +269,13 @@ function nodeFlags(label: string): string[] {
   ]
 }
 
-/** With --sample-heap, where the service's sampler writes (bench/heap-sampler.cjs). */
+/** With --sample-heap, where the service's sampler writes (bench/heap-sampler.cjs): this run's file only. */
 function samplerEnv(label: string): Record<string, string> {
   if (!args['sample-heap']) return {}
   mkdirSync(RESULTS, { recursive: true })
-  return { BENCH_HEAP_SAMPLES: join(RESULTS, `heap-${label}.jsonl`) }
+  const file = join(RESULTS, `heap-${label}.jsonl`)
+  rmSync(file, { force: true })
+  return { BENCH_HEAP_SAMPLES: file }
 }
 
 function serviceEnv(storage: Storage, dir: string): Record<string, string> {

@@ -18,8 +18,8 @@ test('the benchmark runs every scenario against the ceiling and writes JSON and 
   t.after(() => rmSync(results, { recursive: true, force: true }))
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
   await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT })
-  const args = ['--only', 'sqlite', '--no-twilio', '--duration', '1', '--warmup', '0', '--connections', '1']
-  args.push('--sample-heap')
+  const load = ['--duration', '1', '--warmup', '0', '--connections', '1']
+  const args = ['--only', 'sqlite', '--no-twilio', ...load, '--sample-heap']
   const { stdout } = await run(
     process.execPath,
     ['--import', 'tsx', 'bench/run.ts', ...args, '--results', results],
