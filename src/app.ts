@@ -188,7 +188,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     providers.map((p) => instrumentProvider(p, metrics, prices)),
     db.db,
     log,
-    { timeoutMs: config.sms.timeoutMs, routes: config.sms.routes, circuit: config.sms.circuit, prices },
+    {
+      timeoutMs: config.sms.timeoutMs,
+      routes: config.sms.routes,
+      circuit: config.sms.circuit,
+      prices,
+      batchLogWrites: db.kind === 'postgres',
+    },
   )
   const receipts = new ReceiptService(db.db, log, config.sms.uzsPerUsd)
   const guard = new AbuseGuard(

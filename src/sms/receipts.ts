@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/index.js'
 import type { SmsStatus } from '../db/schema.js'
+import { costColumns } from './log-writes.js'
 import { reportedCost } from './pricing.js'
-import { costColumns } from './sender.js'
 
 export type ReceiptStatus = Exclude<SmsStatus, 'pending'>
 

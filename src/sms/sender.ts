@@ -2,11 +2,11 @@ import type { Logger } from 'pino'
 import type { SmsRoutes } from '../config.js'
 import { timeOrderedId } from '../crypto.js'
 import type { Db } from '../db/index.js'
-import { PreparedQuery } from '../db/prepared.js'
 import type { Phone } from '../phone/index.js'
 import { NO_DEADLINE, withTimeout } from '../timeout.js'
 import { CircuitBreakers, type CircuitSettings } from './circuit.js'
-import { type Cost, countSegments, estimateCost, type PriceSettings, reportedCost } from './pricing.js'
+import { costColumns, type SmsLogWrites, smsLogWrites } from './log-writes.js'
+import { countSegments, estimateCost, type PriceSettings, reportedCost } from './pricing.js'
 import { type SendResult, SmsError, type SmsProvider } from './provider.js'
 
 export interface Delivery {
@@ -23,6 +23,8 @@ export interface SenderOptions {
   routes: SmsRoutes | null
   circuit: CircuitSettings
   prices: PriceSettings
+  /** Write the SMS log's rows of one event-loop turn together (PostgreSQL; log-writes.ts). */
+  batchLogWrites?: boolean
   now?: () => number
 }
 
@@ -36,7 +38,7 @@ export class SmsSender {
   private readonly byName: Map<string, SmsProvider>
   readonly circuits: CircuitBreakers
   private readonly now: () => number
-  private readonly queries: ReturnType<typeof smsLogQueries>
+  private readonly logWrites: SmsLogWrites
 
   constructor(
     private readonly providers: readonly SmsProvider[],
@@ -47,7 +49,7 @@ export class SmsSender {
     this.byName = new Map(providers.map((p) => [p.name, p]))
     this.now = options.now ?? Date.now
     this.circuits = new CircuitBreakers(options.circuit, log, this.now)
-    this.queries = smsLogQueries(db)
+    this.logWrites = smsLogWrites(db, { batched: options.batchLogWrites ?? false })
   }
 
   get providerNames(): string[] {
@@ -110,7 +112,7 @@ export class SmsSender {
     const estimate = estimateCost(this.options.prices, provider.name, phone.country, segments.segments)
     // Written before the gateway is called: a receipt may arrive before send() returns, and a crash
     // mid-send must still leave a trace of a message we may be billed for.
-    await this.queries.pending.execute({
+    await this.logWrites.pending({
       id: logId,
       requestId: request.id,
       attempt,
@@ -132,15 +134,14 @@ export class SmsSender {
         : await withTimeout(this.options.timeoutMs, (signal) => provider.send(message, signal))
       const done = this.now()
       const reported = reportedCost(result.price, this.options.prices.uzsPerUsd)
-      const sent = {
+      await this.logWrites.sent({
         id: logId,
         status: result.status,
         providerMessageId: result.providerMessageId,
         at: done,
         durationMs: done - now,
-      }
-      if (reported) await this.queries.sentPriced.execute({ ...sent, ...costColumns(reported, 'provider') })
-      else await this.queries.sent.execute(sent)
+        cost: reported ? costColumns(reported, 'provider') : null,
+      })
       this.circuits.succeeded(provider.name)
       this.logSuccess(provider.name, phone.e164, result)
       return {
@@ -198,84 +199,4 @@ export class SmsSender {
   async close(): Promise<void> {
     await Promise.all(this.providers.map((p) => p.close?.()))
   }
-}
-
-type CostColumns = ReturnType<typeof costColumns>
-
-/** The SMS log's writes on every send, compiled once (db/prepared.ts). */
-function smsLogQueries(db: Db) {
-  // Written when the gateway accepted the message; with its reported price or without.
-  const sent = (priced: boolean) =>
-    new PreparedQuery(
-      db,
-      (
-        v: {
-          id: string
-          status: SendResult['status']
-          providerMessageId: string | null
-          at: number
-          durationMs: number
-        } & Partial<CostColumns>,
-      ) =>
-        db
-          .updateTable('sms_log')
-          .set({
-            status: v.status,
-            provider_message_id: v.providerMessageId,
-            sent_at: v.at,
-            duration_ms: v.durationMs,
-            updated_at: v.at,
-            ...(priced
-              ? { cost: v.cost, currency: v.currency, cost_usd: v.cost_usd, price_source: v.price_source }
-              : {}),
-          })
-          .where('id', '=', v.id)
-          // A receipt may already have moved the row on.
-          .where('status', '=', 'pending'),
-    )
-  return {
-    pending: new PreparedQuery(
-      db,
-      (
-        v: {
-          id: string
-          requestId: string
-          attempt: number
-          phone: string
-          country: string
-          operator: string | null
-          provider: string
-          segments: number
-          encoding: string
-          now: number
-        } & CostColumns,
-      ) =>
-        db.insertInto('sms_log').values({
-          id: v.id,
-          request_id: v.requestId,
-          attempt: v.attempt,
-          phone: v.phone,
-          country: v.country,
-          operator: v.operator,
-          provider: v.provider,
-          status: 'pending',
-          segments: v.segments,
-          encoding: v.encoding,
-          cost: v.cost,
-          currency: v.currency,
-          cost_usd: v.cost_usd,
-          price_source: v.price_source,
-          created_at: v.now,
-          updated_at: v.now,
-        }),
-    ),
-    sent: sent(false),
-    sentPriced: sent(true),
-  }
-}
-
-export function costColumns(cost: Cost | null, source: 'estimate' | 'provider') {
-  return cost
-    ? { cost: cost.amount, currency: cost.currency, cost_usd: cost.usd, price_source: source }
-    : { cost: null, currency: null, cost_usd: null, price_source: null }
 }

@@ -1,0 +1,208 @@
+import { sql } from 'kysely'
+import type { Db } from '../db/index.js'
+import { PreparedQuery } from '../db/prepared.js'
+import { TurnBatch } from '../db/turn-batch.js'
+import type { Cost } from './pricing.js'
+import type { SendResult } from './provider.js'
+
+export type CostColumns = ReturnType<typeof costColumns>
+
+export function costColumns(cost: Cost | null, source: 'estimate' | 'provider') {
+  return cost
+    ? { cost: cost.amount, currency: cost.currency, cost_usd: cost.usd, price_source: source }
+    : { cost: null, currency: null, cost_usd: null, price_source: null }
+}
+
+/** An attempt's row, written `pending` before its gateway is called. */
+export type PendingRow = {
+  id: string
+  requestId: string
+  attempt: number
+  phone: string
+  country: string
+  operator: string | null
+  provider: string
+  segments: number
+  encoding: string
+  now: number
+} & CostColumns
+
+/** The gateway accepted the attempt; `cost` is the price it reported, if it did (it replaces the estimate). */
+export interface SentRow {
+  id: string
+  status: SendResult['status']
+  providerMessageId: string | null
+  at: number
+  durationMs: number
+  cost: CostColumns | null
+}
+
+/** The two SMS-log writes of every send. */
+export interface SmsLogWrites {
+  pending(row: PendingRow): Promise<void>
+  sent(row: SentRow): Promise<void>
+}
+
+/**
+ * The SMS log's writes on every send, compiled once (db/prepared.ts). `batched` (PostgreSQL) writes the
+ * rows of one turn of the event loop with one statement each (db/turn-batch.ts); otherwise (SQLite) each
+ * row is its own statement, which the group commit already commits with the turn's other writes.
+ */
+export function smsLogWrites(db: Db, options: { batched: boolean }): SmsLogWrites {
+  return options.batched ? batchedWrites(db) : rowWrites(db)
+}
+
+function rowWrites(db: Db): SmsLogWrites {
+  const pending = new PreparedQuery(db, (v: PendingRow) =>
+    db.insertInto('sms_log').values({
+      id: v.id,
+      request_id: v.requestId,
+      attempt: v.attempt,
+      phone: v.phone,
+      country: v.country,
+      operator: v.operator,
+      provider: v.provider,
+      status: 'pending',
+      segments: v.segments,
+      encoding: v.encoding,
+      cost: v.cost,
+      currency: v.currency,
+      cost_usd: v.cost_usd,
+      price_source: v.price_source,
+      created_at: v.now,
+      updated_at: v.now,
+    }),
+  )
+  type SentValues = Omit<SentRow, 'cost'> & Partial<CostColumns>
+  const sent = (priced: boolean) =>
+    new PreparedQuery(db, (v: SentValues) =>
+      db
+        .updateTable('sms_log')
+        .set({
+          status: v.status,
+          provider_message_id: v.providerMessageId,
+          sent_at: v.at,
+          duration_ms: v.durationMs,
+          updated_at: v.at,
+          ...(priced
+            ? { cost: v.cost, currency: v.currency, cost_usd: v.cost_usd, price_source: v.price_source }
+            : {}),
+        })
+        .where('id', '=', v.id)
+        // A receipt may already have moved the row on.
+        .where('status', '=', 'pending'),
+    )
+  const sentPlain = sent(false)
+  const sentPriced = sent(true)
+  return {
+    pending: async (row) => {
+      await pending.execute(row)
+    },
+    sent: async ({ cost, ...row }) => {
+      if (cost) await sentPriced.execute({ ...row, ...cost })
+      else await sentPlain.execute(row)
+    },
+  }
+}
+
+/**
+ * PostgreSQL: a turn's rows go as one array per column, which `unnest` turns back into rows. The SQL is the
+ * same for any number of rows, so each statement is prepared once per connection.
+ */
+function batchedWrites(db: Db): SmsLogWrites {
+  const columns = <T, K extends keyof T>(rows: readonly T[], key: K) => rows.map((r) => r[key])
+  const insert = new PreparedQuery(
+    db,
+    (v: {
+      id: string[]
+      requestId: string[]
+      attempt: number[]
+      phone: string[]
+      country: string[]
+      operator: (string | null)[]
+      provider: string[]
+      segments: number[]
+      encoding: string[]
+      cost: (number | null)[]
+      currency: (string | null)[]
+      costUsd: (number | null)[]
+      priceSource: (string | null)[]
+      now: number[]
+    }) => ({
+      compile: () =>
+        sql`insert into sms_log (id, request_id, attempt, phone, country, operator, provider, status, segments,
+              encoding, cost, currency, cost_usd, price_source, created_at, updated_at)
+            select r.id, r.request_id, r.attempt, r.phone, r.country, r.operator, r.provider, 'pending', r.segments,
+              r.encoding, r.cost, r.currency, r.cost_usd, r.price_source, r.now, r.now
+            from unnest(${v.id}::text[], ${v.requestId}::text[], ${v.attempt}::integer[], ${v.phone}::text[],
+              ${v.country}::text[], ${v.operator}::text[], ${v.provider}::text[], ${v.segments}::integer[],
+              ${v.encoding}::text[], ${v.cost}::double precision[], ${v.currency}::text[],
+              ${v.costUsd}::double precision[], ${v.priceSource}::text[], ${v.now}::bigint[])
+              as r(id, request_id, attempt, phone, country, operator, provider, segments, encoding, cost,
+                currency, cost_usd, price_source, now)`.compile(db),
+    }),
+  )
+  const update = new PreparedQuery(
+    db,
+    (v: {
+      id: string[]
+      status: string[]
+      providerMessageId: (string | null)[]
+      at: number[]
+      durationMs: number[]
+      priced: boolean[]
+      cost: (number | null)[]
+      currency: (string | null)[]
+      costUsd: (number | null)[]
+      priceSource: (string | null)[]
+    }) => ({
+      compile: () =>
+        sql`update sms_log as s
+            set status = r.status, provider_message_id = r.provider_message_id, sent_at = r.at,
+              duration_ms = r.duration_ms, updated_at = r.at,
+              cost = case when r.priced then r.cost else s.cost end,
+              currency = case when r.priced then r.currency else s.currency end,
+              cost_usd = case when r.priced then r.cost_usd else s.cost_usd end,
+              price_source = case when r.priced then r.price_source else s.price_source end
+            from unnest(${v.id}::text[], ${v.status}::text[], ${v.providerMessageId}::text[], ${v.at}::bigint[],
+              ${v.durationMs}::integer[], ${v.priced}::boolean[], ${v.cost}::double precision[],
+              ${v.currency}::text[], ${v.costUsd}::double precision[], ${v.priceSource}::text[])
+              as r(id, status, provider_message_id, at, duration_ms, priced, cost, currency, cost_usd, price_source)
+            -- A receipt may already have moved the row on.
+            where s.id = r.id and s.status = 'pending'`.compile(db),
+    }),
+  )
+  const pending = new TurnBatch<PendingRow>(async (rows) => {
+    await insert.execute({
+      id: columns(rows, 'id'),
+      requestId: columns(rows, 'requestId'),
+      attempt: columns(rows, 'attempt'),
+      phone: columns(rows, 'phone'),
+      country: columns(rows, 'country'),
+      operator: columns(rows, 'operator'),
+      provider: columns(rows, 'provider'),
+      segments: columns(rows, 'segments'),
+      encoding: columns(rows, 'encoding'),
+      cost: columns(rows, 'cost'),
+      currency: columns(rows, 'currency'),
+      costUsd: columns(rows, 'cost_usd'),
+      priceSource: columns(rows, 'price_source'),
+      now: columns(rows, 'now'),
+    })
+  })
+  const sent = new TurnBatch<SentRow>(async (rows) => {
+    await update.execute({
+      id: columns(rows, 'id'),
+      status: columns(rows, 'status'),
+      providerMessageId: columns(rows, 'providerMessageId'),
+      at: columns(rows, 'at'),
+      durationMs: columns(rows, 'durationMs'),
+      priced: rows.map((r) => r.cost !== null),
+      cost: rows.map((r) => r.cost?.cost ?? null),
+      currency: rows.map((r) => r.cost?.currency ?? null),
+      costUsd: rows.map((r) => r.cost?.cost_usd ?? null),
+      priceSource: rows.map((r) => r.cost?.price_source ?? null),
+    })
+  })
+  return { pending: (row) => pending.add(row), sent: (row) => sent.add(row) }
+}
