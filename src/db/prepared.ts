@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely'
+import type { Compilable, CompiledQuery, Kysely, QueryResult, RawBuilder } from 'kysely'
 import type { Database } from './schema.js'
 import type { PreparingDatabase } from './statements.js'
 
@@ -16,6 +16,11 @@ const statementNames = new Map<string, string>()
 /** The name of a PreparedQuery's statement for `sql`, or undefined for any other query. */
 export function statementName(sql: string): string | undefined {
   return statementNames.get(sql)
+}
+
+/** A query written as SQL (Kysely's `sql` tag), for a PreparedQuery: what the query builder cannot say. */
+export function rawQuery<R, DB = Database>(db: Kysely<DB>, query: RawBuilder<R>): Compilable<R> {
+  return { compile: () => query.compile(db) }
 }
 
 /**

@@ -1,9 +1,10 @@
-import { type ExpressionBuilder, type QueryCreator, sql } from 'kysely'
+import { type QueryCreator, sql } from 'kysely'
 import { hmac, randomToken, timeOrderedId, timeOrderedIdFloor } from '../crypto.js'
 import type { Db } from '../db/index.js'
-import { PreparedQuery } from '../db/prepared.js'
+import { PreparedQuery, rawQuery } from '../db/prepared.js'
 import type { Database, User } from '../db/schema.js'
 import type { PreparingDatabase } from '../db/statements.js'
+import { aloneOnDeadlock, TurnBatch } from '../db/turn-batch.js'
 import { AppError } from '../errors.js'
 import { Hs256 } from './jwt.js'
 
@@ -58,20 +59,28 @@ interface Rotated {
   userId: number
 }
 
-/** A new refresh token's own columns, in the order `tokenValues` gives them. */
-const TOKEN_COLUMNS = ['id', 'token_hash', 'created_at', 'expires_at'] as const
+/** The new refresh tokens of a batch, one array per column (NewToken's). */
+interface ManyNewTokens {
+  id: string[]
+  hash: string[]
+  now: number[]
+  expiresAt: number[]
+}
 
-/**
- * A new refresh token's own values for an INSERT … SELECT, typed: there PostgreSQL cannot infer a parameter's
- * type from its column, and bound as text a number would not go into a bigint.
- */
-function tokenValues<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, v: NewToken) {
-  return [
-    eb.cast<string>(eb.val(v.id), 'text').as('id'),
-    eb.cast<string>(eb.val(v.hash), 'text').as('token_hash'),
-    eb.cast<number>(eb.val(v.now), 'bigint').as('created_at'),
-    eb.cast<number>(eb.val(v.expiresAt), 'bigint').as('expires_at'),
-  ] as const
+/** A sign-in or refresh waiting for its turn's batch: its new token, and the token's row values. */
+interface Waiting<T> {
+  of: T
+  token: string
+  values: NewToken
+}
+
+function manyNewTokens(rows: readonly Waiting<unknown>[]): ManyNewTokens {
+  return {
+    id: rows.map((r) => r.values.id),
+    hash: rows.map((r) => r.values.hash),
+    now: rows.map((r) => r.values.now),
+    expiresAt: rows.map((r) => r.values.expiresAt),
+  }
 }
 
 /** Marks the token with hash `oldHash` rotated if it is live (not rotated, not revoked, not expired). */
@@ -118,66 +127,73 @@ function sessionQueries(db: Db) {
       db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', v.hash),
     ),
     /**
-     * PostgreSQL only: the user found or created and its first refresh token stored, in one statement (one
-     * round trip where BEGIN, two INSERTs and COMMIT took four). `found` reads the statement's snapshot, so
-     * a user that a concurrent first sign-in of the same number committed meanwhile is in neither `inserted`
-     * nor `found`: then no row comes back and nothing was written (signIn falls back to a transaction).
+     * PostgreSQL only: the sign-ins of one event-loop turn in one statement (TurnBatch), each user found or
+     * created and its first refresh token stored; one round trip for all of them where BEGIN, two INSERTs
+     * and COMMIT took four for each. The rows come as one array per column (`unnest`); `n` numbers them.
+     * `found` reads the statement's snapshot, so a user that a concurrent first sign-in of the same number
+     * committed meanwhile is in neither `inserted` nor `found`: no row comes back for that sign-in and
+     * nothing was written for it (signIn falls back to a transaction). Two sign-ins of one new number in
+     * one batch create it once, and only the first is told it is new.
      */
-    signInInOne: new PreparedQuery(db, (v: NewToken & { phone: string; familyId: string }) =>
-      db
-        .with('inserted', (db) =>
-          db
-            .insertInto('users')
-            .values({ phone: v.phone, full_name: null, created_at: v.now, updated_at: v.now })
-            .onConflict((oc) => oc.column('phone').doNothing())
-            .returningAll(),
-        )
-        .with('found', (db) => db.selectFrom('users').selectAll().where('phone', '=', v.phone))
-        .with('chosen', (db) =>
-          db
-            .selectFrom('inserted')
-            .selectAll()
-            .select(sql<boolean>`true`.as('is_new'))
-            .unionAll(db.selectFrom('found').selectAll().select(sql<boolean>`false`.as('is_new'))),
-        )
-        .with('token', (db) =>
-          db
-            .insertInto('refresh_tokens')
-            .columns([...TOKEN_COLUMNS, 'user_id', 'family_id'])
-            .expression((eb) =>
-              eb
-                .selectFrom('chosen')
-                .select((eb) => [
-                  ...tokenValues(eb, v),
-                  'chosen.id',
-                  eb.cast<string>(eb.val(v.familyId), 'text').as('family_id'),
-                ]),
-            )
-            .returning('user_id'),
-        )
-        .selectFrom('chosen')
-        .innerJoin('token', 'token.user_id', 'chosen.id')
-        .selectAll('chosen'),
+    signInBatch: new PreparedQuery(db, (v: ManyNewTokens & { phone: string[]; familyId: string[] }) =>
+      rawQuery<User & { n: number; is_new: boolean }>(
+        db,
+        sql`with input as (
+            select * from unnest(${v.phone}::text[], ${v.id}::text[], ${v.hash}::text[], ${v.now}::bigint[],
+              ${v.expiresAt}::bigint[], ${v.familyId}::text[])
+              with ordinality as i(phone, id, token_hash, now, expires_at, family_id, n)
+          ),
+          inserted as (
+            insert into users (phone, full_name, created_at, updated_at)
+            select distinct on (phone) phone, null::text, now, now from input order by phone, n
+            on conflict (phone) do nothing
+            returning *
+          ),
+          found as (select * from users where phone in (select phone from input)),
+          chosen as (select *, true as is_new from inserted union all select *, false as is_new from found),
+          token as (
+            insert into refresh_tokens (id, token_hash, created_at, expires_at, user_id, family_id)
+            select i.id, i.token_hash, i.now, i.expires_at, c.id, i.family_id
+            from input as i join chosen as c on c.phone = i.phone
+            returning token_hash
+          )
+          select i.n, c.id, c.phone, c.full_name, c.created_at, c.updated_at,
+            c.is_new and i.n = min(i.n) over (partition by i.phone) as is_new
+          from input as i join chosen as c on c.phone = i.phone join token as k on k.token_hash = i.token_hash`,
+      ),
     ),
     /**
-     * PostgreSQL only (SQLite has no INSERT or UPDATE in WITH): a refresh in one statement, one round trip
-     * where finding the token, BEGIN, UPDATE, INSERT and COMMIT took five. The token with hash `oldHash` is
-     * rotated only if it is live (not rotated, not revoked, not expired), and its successor is inserted only
-     * if this statement rotated it; no row back means refresh must find out why.
+     * PostgreSQL only (SQLite has no INSERT or UPDATE in WITH): the refreshes of one event-loop turn in one
+     * statement, one round trip where finding the token, BEGIN, UPDATE, INSERT and COMMIT took five for
+     * each. A token is rotated only if it is live (not rotated, not revoked, not expired), and its successor
+     * is inserted only if this statement rotated it; a token presented twice in the batch is rotated for its
+     * first presentation only. No row back for a refresh means refresh must find out why.
      */
-    rotateInOne: new PreparedQuery(db, (v: NewToken & { oldHash: string }) =>
-      db
-        .with('rotated', (db) => rotateLive(db, v))
-        .insertInto('refresh_tokens')
-        .columns([...TOKEN_COLUMNS, 'user_id', 'family_id'])
-        .expression((eb) =>
-          eb
-            .selectFrom('rotated')
-            .select((eb) => [...tokenValues(eb, v), 'rotated.user_id', 'rotated.family_id']),
-        )
-        .returning('user_id'),
+    rotateBatch: new PreparedQuery(db, (v: ManyNewTokens & { oldHash: string[] }) =>
+      rawQuery<{ n: number; user_id: number }>(
+        db,
+        sql`with input as (
+            select * from unnest(${v.oldHash}::text[], ${v.id}::text[], ${v.hash}::text[], ${v.now}::bigint[],
+              ${v.expiresAt}::bigint[])
+              with ordinality as i(old_hash, id, token_hash, now, expires_at, n)
+          ),
+          rotated as (
+            update refresh_tokens as t set rotated_at = i.now
+            from (select distinct on (old_hash) * from input order by old_hash, n) as i
+            where t.token_hash = i.old_hash and t.rotated_at is null and t.revoked_at is null
+              and t.expires_at > i.now
+            returning i.n, t.user_id, t.family_id
+          ),
+          successor as (
+            insert into refresh_tokens (id, token_hash, created_at, expires_at, user_id, family_id)
+            select i.id, i.token_hash, i.now, i.expires_at, r.user_id, r.family_id
+            from rotated as r join input as i on i.n = r.n
+            returning token_hash, user_id
+          )
+          select i.n, s.user_id from successor as s join input as i on i.token_hash = s.token_hash`,
+      ),
     ),
-    /** SQLite: the first half of rotateInOne, the token with hash `oldHash` rotated if it is live. */
+    /** SQLite: the first half of rotateBatch, the token with hash `oldHash` rotated if it is live. */
     rotate: new PreparedQuery(db, (v: { oldHash: string; now: number }) => rotateLive(db, v)),
   }
 }
@@ -193,6 +209,13 @@ export class SessionService {
   /** SQLite: signIn's and refresh's writes, each a synchronous transaction (see the constructor). */
   private readonly signInNow: ((phone: string) => SignedIn) | null = null
   private readonly rotateNow: ((hash: string, now: number) => Rotated | null) | null = null
+  /** PostgreSQL: the sign-ins and the refreshes of one event-loop turn, each batch one statement. */
+  private readonly signIns = new TurnBatch(
+    aloneOnDeadlock((rows: readonly Waiting<string>[]) => this.signInMany(rows)),
+  )
+  private readonly rotations = new TurnBatch(
+    aloneOnDeadlock((rows: readonly Waiting<string>[]) => this.rotateMany(rows)),
+  )
 
   /**
    * `sqlite` is the embedded database's connection (db/statements.ts), or null on PostgreSQL.
@@ -240,20 +263,28 @@ export class SessionService {
   async signIn(phone: string): Promise<{ session: Session; user: User; isNew: boolean }> {
     const { user, refresh, isNew } = this.signInNow
       ? this.signInNow(phone)
-      : ((await this.signInInOne(phone)) ?? (await this.signInInTransaction(phone)))
+      : ((await this.signIns.add({ of: phone, ...this.newToken(Date.now()) })) ??
+        (await this.signInInTransaction(phone)))
     return { session: this.session(user.id, refresh), user, isNew }
   }
 
-  /** PostgreSQL: signIn in one statement; null when a concurrent first sign-in of the number got in between. */
-  private async signInInOne(phone: string): Promise<SignedIn | null> {
-    const { token, values } = this.newToken(Date.now())
-    const row = await this.queries.signInInOne.first({ ...values, phone, familyId: timeOrderedId() })
-    if (!row) return null
-    const { is_new: isNew, ...user } = row
-    return { user, refresh: token, isNew }
+  /**
+   * PostgreSQL: a batch of sign-ins in one statement (signInBatch). A sign-in's result is null when a
+   * concurrent first sign-in of its number got in between.
+   */
+  private async signInMany(rows: readonly Waiting<string>[]): Promise<(SignedIn | null)[]> {
+    const { rows: found } = await this.queries.signInBatch.execute({
+      ...manyNewTokens(rows),
+      phone: rows.map((r) => r.of),
+      familyId: rows.map(() => timeOrderedId()),
+    })
+    const signedIn: (SignedIn | null)[] = rows.map(() => null)
+    for (const { n, is_new: isNew, ...user } of found)
+      signedIn[n - 1] = { user, refresh: (rows[n - 1] as Waiting<string>).token, isNew }
+    return signedIn
   }
 
-  /** PostgreSQL, when signInInOne lost to a concurrent first sign-in: the user is there now. */
+  /** PostgreSQL, when signInBatch lost to a concurrent first sign-in: the user is there now. */
   private async signInInTransaction(phone: string): Promise<SignedIn> {
     return await this.db.transaction().execute(async (trx) => {
       const now = Date.now()
@@ -270,7 +301,9 @@ export class SessionService {
     const now = Date.now()
     const hash = hmac(this.refreshKey, token)
     // The usual case, a live token, at once; anything else is told apart below.
-    const rotated = this.rotateNow ? this.rotateNow(hash, now) : await this.rotateInOne(hash, now)
+    const rotated = this.rotateNow
+      ? this.rotateNow(hash, now)
+      : await this.rotations.add({ of: hash, ...this.newToken(now) })
     if (rotated) return this.session(rotated.userId, rotated.token)
     const row = await this.queries.tokenByHash.first({ hash })
     if (!row || row.revoked_at !== null) throw new AppError('REFRESH_TOKEN_INVALID')
@@ -323,11 +356,19 @@ export class SessionService {
     }
   }
 
-  /** PostgreSQL: the successor of the live token with hash `hash` and its user, or null (see rotateInOne). */
-  private async rotateInOne(hash: string, now: number): Promise<Rotated | null> {
-    const { token, values } = this.newToken(now)
-    const row = await this.queries.rotateInOne.first({ ...values, oldHash: hash })
-    return row ? { token, userId: row.user_id } : null
+  /**
+   * PostgreSQL: a batch of refreshes in one statement (rotateBatch); for each, the successor of its live
+   * token and the token's user, or null.
+   */
+  private async rotateMany(rows: readonly Waiting<string>[]): Promise<(Rotated | null)[]> {
+    const { rows: rotated } = await this.queries.rotateBatch.execute({
+      ...manyNewTokens(rows),
+      oldHash: rows.map((r) => r.of),
+    })
+    const successors: (Rotated | null)[] = rows.map(() => null)
+    for (const { n, user_id } of rotated)
+      successors[n - 1] = { token: (rows[n - 1] as Waiting<string>).token, userId: user_id }
+    return successors
   }
 
   /** A new refresh token made at `now`: what the client gets, and what its row stores (only the HMAC). */

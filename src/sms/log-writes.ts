@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/index.js'
-import { PreparedQuery } from '../db/prepared.js'
+import { PreparedQuery, rawQuery } from '../db/prepared.js'
 import { TurnBatch } from '../db/turn-batch.js'
 import type { Cost } from './pricing.js'
 import type { SendResult } from './provider.js'
@@ -128,8 +128,9 @@ function batchedWrites(db: Db): SmsLogWrites {
       costUsd: (number | null)[]
       priceSource: (string | null)[]
       now: number[]
-    }) => ({
-      compile: () =>
+    }) =>
+      rawQuery(
+        db,
         sql`insert into sms_log (id, request_id, attempt, phone, country, operator, provider, status, segments,
               encoding, cost, currency, cost_usd, price_source, created_at, updated_at)
             select r.id, r.request_id, r.attempt, r.phone, r.country, r.operator, r.provider, 'pending', r.segments,
@@ -139,8 +140,8 @@ function batchedWrites(db: Db): SmsLogWrites {
               ${v.encoding}::text[], ${v.cost}::double precision[], ${v.currency}::text[],
               ${v.costUsd}::double precision[], ${v.priceSource}::text[], ${v.now}::bigint[])
               as r(id, request_id, attempt, phone, country, operator, provider, segments, encoding, cost,
-                currency, cost_usd, price_source, now)`.compile(db),
-    }),
+                currency, cost_usd, price_source, now)`,
+      ),
   )
   const update = new PreparedQuery(
     db,
@@ -155,8 +156,9 @@ function batchedWrites(db: Db): SmsLogWrites {
       currency: (string | null)[]
       costUsd: (number | null)[]
       priceSource: (string | null)[]
-    }) => ({
-      compile: () =>
+    }) =>
+      rawQuery(
+        db,
         sql`update sms_log as s
             set status = r.status, provider_message_id = r.provider_message_id, sent_at = r.at,
               duration_ms = r.duration_ms, updated_at = r.at,
@@ -169,8 +171,8 @@ function batchedWrites(db: Db): SmsLogWrites {
               ${v.currency}::text[], ${v.costUsd}::double precision[], ${v.priceSource}::text[])
               as r(id, status, provider_message_id, at, duration_ms, priced, cost, currency, cost_usd, price_source)
             -- A receipt may already have moved the row on.
-            where s.id = r.id and s.status = 'pending'`.compile(db),
-    }),
+            where s.id = r.id and s.status = 'pending'`,
+      ),
   )
   const pending = new TurnBatch<PendingRow>(async (rows) => {
     await insert.execute({
@@ -189,6 +191,7 @@ function batchedWrites(db: Db): SmsLogWrites {
       priceSource: columns(rows, 'price_source'),
       now: columns(rows, 'now'),
     })
+    return []
   })
   const sent = new TurnBatch<SentRow>(async (rows) => {
     await update.execute({
@@ -203,6 +206,7 @@ function batchedWrites(db: Db): SmsLogWrites {
       costUsd: rows.map((r) => r.cost?.cost_usd ?? null),
       priceSource: rows.map((r) => r.cost?.price_source ?? null),
     })
+    return []
   })
   return { pending: (row) => pending.add(row), sent: (row) => sent.add(row) }
 }

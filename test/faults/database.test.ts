@@ -83,7 +83,7 @@ test('PostgreSQL dropping the connection inside the sign-in transaction leaves n
 }, async (t) => {
   const { proxy, ta, code } = await behindProxy(t, postgres, 'DATABASE_URL')
   // The user row is already inserted in the open transaction when the token insert is on the wire.
-  proxy.cutWhen = (chunk) => chunk.includes('insert into "refresh_tokens"')
+  proxy.cutWhen = (chunk) => chunk.includes('insert into refresh_tokens')
   const res = await post(ta.app, VERIFY, { phone: PHONE, code })
   assert.equal(res.statusCode, 503, res.body)
   assert.equal(res.json().code, 'SERVICE_UNAVAILABLE')

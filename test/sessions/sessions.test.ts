@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { type TestContext, test } from 'node:test'
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose'
+import type { Pool } from 'pg'
 import { EXPIRED_ROWS_SWEEP_MS } from '../../src/app.js'
 import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
 import { EXPIRED_TOKENS_KEPT_MS, REFRESH_TOKEN_SECONDS } from '../../src/sessions/service.js'
@@ -327,6 +328,27 @@ async function onPostgres(t: TestContext) {
   return { ta, pool: handle.raw }
 }
 
+/** Every statement the pool's clients send from now on, in order. */
+function recordStatements(pool: Pool): string[] {
+  const sent: string[] = []
+  const wrapped = new WeakSet<object>()
+  pool.on('acquire', (client) => {
+    if (wrapped.has(client)) return
+    wrapped.add(client)
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    ;(client as { query: unknown }).query = (...args: unknown[]) => {
+      const first = args[0] as string | { text: string }
+      sent.push(typeof first === 'string' ? first : first.text)
+      return query(...args)
+    }
+  })
+  return sent
+}
+
+/** The statements among `sent` that touch users or refresh tokens, or open or end a transaction. */
+const sessionWrites = (sent: string[]) =>
+  sent.filter((q) => /\busers\b|\brefresh_tokens\b|^(begin|commit)/i.test(q))
+
 const POSTGRES = { skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set' }
 
 test(
@@ -344,7 +366,7 @@ test(
       )
       const statements = rows.map((r) => r.statement)
       assert.ok(
-        statements.some((q) => q.includes('update "refresh_tokens"')),
+        statements.some((q) => q.includes('update refresh_tokens')),
         `the rotation is prepared: ${statements.join('\n')}`,
       )
       assert.equal(new Set(statements).size, statements.length, 'each once')
@@ -361,20 +383,8 @@ test(
   POSTGRES,
   async (t) => {
     const { ta, pool } = await onPostgres(t)
-    // Every statement the pool's clients send, from here on.
-    const sent: string[] = []
-    const wrapped = new WeakSet<object>()
-    pool.on('acquire', (client) => {
-      if (wrapped.has(client)) return
-      wrapped.add(client)
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown
-      ;(client as { query: unknown }).query = (...args: unknown[]) => {
-        const first = args[0] as string | { text: string }
-        sent.push(typeof first === 'string' ? first : first.text)
-        return query(...args)
-      }
-    })
-    const users = () => sent.filter((q) => /"users"|"refresh_tokens"|^(begin|commit)/i.test(q))
+    const sent = recordStatements(pool)
+    const users = () => sessionWrites(sent)
     const first = await ta.app.sessions.signIn('+998901112244')
     assert.equal(users().length, 1, users().join('\n'))
     assert.ok(first.isNew)
@@ -393,5 +403,50 @@ test(
       /REFRESH_TOKEN_INVALID/,
       'the family is revoked',
     )
+  },
+)
+
+test(
+  '[postgres] the sign-ins and refreshes of one turn share one statement; a token presented twice in it rotates once',
+  POSTGRES,
+  async (t) => {
+    const { ta, pool } = await onPostgres(t)
+    const sessions = ta.app.sessions
+    const known = await sessions.signIn('+998901110000')
+    const sent = recordStatements(pool)
+    const writes = () => sessionWrites(sent)
+
+    // Five new numbers, one known, and one new number signing in twice at once: one statement for all.
+    const phones = ['+998901110001', '+998901110002', '+998901110003', '+998901110004', '+998901110005']
+    const signedIn = await Promise.all(
+      [...phones, '+998901110000', '+998901110006', '+998901110006'].map((p) => sessions.signIn(p)),
+    )
+    assert.equal(writes().length, 1, writes().join('\n'))
+    assert.deepEqual(
+      signedIn.map((s) => [s.user.phone, s.isNew]),
+      [
+        ...phones.map((p) => [p, true]),
+        ['+998901110000', false],
+        ['+998901110006', true],
+        ['+998901110006', false],
+      ],
+    )
+    assert.equal(signedIn[5]?.user.id, known.user.id)
+    assert.equal(signedIn[6]?.user.id, signedIn[7]?.user.id, 'one user for the number signing in twice')
+    assert.equal(new Set(signedIn.map((s) => s.session.refresh_token)).size, 8)
+
+    // Every session refreshed at once, and the first one's token presented twice in the same turn.
+    sent.length = 0
+    const tokens = signedIn.map((s) => s.session.refresh_token)
+    const refreshed = await Promise.allSettled(
+      [...tokens, tokens[0] as string].map((r) => sessions.refresh(r)),
+    )
+    assert.equal(writes().filter((q) => /^with input/.test(q.trim())).length, 1, writes().join('\n'))
+    const outcomes = refreshed.map((r) => (r.status === 'fulfilled' ? 'ok' : String(r.reason.code)))
+    assert.deepEqual(outcomes, [...tokens.map(() => 'ok'), 'REFRESH_TOKEN_REUSED'])
+    // The reuse revoked that family, the successor just issued included; the others stay live.
+    const successors = refreshed.map((r) => (r.status === 'fulfilled' ? r.value.refresh_token : ''))
+    await assert.rejects(sessions.refresh(successors[0] as string), /REFRESH_TOKEN_INVALID/)
+    for (const token of successors.slice(1, 8)) await sessions.refresh(token)
   },
 )

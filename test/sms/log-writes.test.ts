@@ -2,37 +2,8 @@ import assert from 'node:assert/strict'
 import test from 'node:test'
 import type { PoolClient } from 'pg'
 import { migrate, openDatabase } from '../../src/db/index.js'
-import { TurnBatch } from '../../src/db/turn-batch.js'
 import { costColumns, type PendingRow, smsLogWrites } from '../../src/sms/log-writes.js'
 import { BACKENDS, testConfig } from '../helpers.js'
-
-const turn = () => new Promise((resolve) => setImmediate(resolve))
-
-test('a turn batch writes the rows of one turn with one call, and the next turn’s with another', async () => {
-  const writes: number[][] = []
-  const batch = new TurnBatch<number>(async (rows) => {
-    writes.push([...rows])
-  })
-  await Promise.all([batch.add(1), batch.add(2), batch.add(3)])
-  const later = batch.add(4)
-  await turn()
-  await Promise.all([later, batch.add(5)])
-  assert.deepEqual(writes, [[1, 2, 3], [4], [5]])
-})
-
-test('a failed write fails every row it carried, and the next turn starts a new batch', async () => {
-  let fail = true
-  const batch = new TurnBatch<string>(async () => {
-    if (fail) throw new Error('the database is down')
-  })
-  const results = await Promise.allSettled([batch.add('a'), batch.add('b')])
-  assert.deepEqual(
-    results.map((r) => r.status),
-    ['rejected', 'rejected'],
-  )
-  fail = false
-  await batch.add('c')
-})
 
 function pendingRow(i: number): PendingRow {
   return {
