@@ -12,7 +12,8 @@ function pendingRow(i: number): PendingRow {
     attempt: 1 + (i % 2),
     phone: `+99890${String(1000000 + i)}`,
     country: 'UZ',
-    operator: i % 3 === 0 ? null : 'Beeline',
+    // Quotes, commas, braces and a backslash travel inside PostgreSQL's array literals unharmed.
+    operator: i % 3 === 0 ? null : i === 1 ? `O'z "Mobile", {NULL}\\` : 'Beeline',
     provider: i % 2 ? 'eskiz' : 'twilio',
     segments: 1 + (i % 3),
     encoding: i % 2 ? 'UCS-2' : 'GSM-7',
