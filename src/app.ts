@@ -35,6 +35,7 @@ import { SessionService } from './sessions/service.js'
 import { ConsoleProvider } from './sms/console.js'
 import { EskizProvider } from './sms/eskiz.js'
 import { HttpGatewayProvider } from './sms/http-gateway.js'
+import { smsLogWrites } from './sms/log-writes.js'
 import { PlaymobileProvider } from './sms/playmobile.js'
 import type { SmsProvider } from './sms/provider.js'
 import { ReceiptService } from './sms/receipts.js'
@@ -180,7 +181,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const limiters = new LimiterFactory(db, storeClient)
   const otpStore: OtpStore = storeClient
     ? new RedisOtpStore(storeClient.client, storeClient.keyPrefix)
-    : new SqlOtpStore(db.db)
+    : new SqlOtpStore(db.db, db.kind === 'sqlite' ? db.raw : null)
   const metrics = new Metrics()
   const prices = { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd }
   const providers = overrides.smsProviders ?? configuredProviders(config, log)
@@ -193,7 +194,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       routes: config.sms.routes,
       circuit: config.sms.circuit,
       prices,
-      batchLogWrites: db.kind === 'postgres',
+      logWrites: smsLogWrites(db),
     },
   )
   const receipts = new ReceiptService(db.db, log, config.sms.uzsPerUsd)

@@ -66,7 +66,9 @@ export class PreparedQuery<V extends object, R, DB = Database> {
 
   /**
    * Runs the query at once on the embedded SQLite connection, as Kysely's SQLite driver does but without a
-   * promise: for a transaction that must not yield to the event loop halfway (`PreparingDatabase.transaction`).
+   * promise: for a transaction that must not yield to the event loop halfway (`PreparingDatabase.transaction`),
+   * and for the hot paths' single statements, which need neither Kysely's promises nor its connection lock
+   * (nothing holds that lock across turns on SQLite: the sessions' transactions run at once too).
    * The rows for a query that returns some (a select, a `returning`), otherwise none.
    */
   runNow(values: V, sqlite: PreparingDatabase): R[] {
@@ -75,6 +77,11 @@ export class PreparedQuery<V extends object, R, DB = Database> {
     if (statement.reader) return statement.all(parameters) as R[]
     statement.run(parameters)
     return []
+  }
+
+  /** Rows inserted, updated or deleted, run at once on the embedded SQLite connection (see runNow). */
+  changedNow(values: V, sqlite: PreparingDatabase): number {
+    return sqlite.prepare(this.compiled.sql).run(this.bind(values)).changes
   }
 
   /** The values in the order the SQL binds them. */

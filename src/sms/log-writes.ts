@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
-import type { Db } from '../db/index.js'
+import type { DatabaseHandle, Db } from '../db/index.js'
 import { PreparedQuery, rawQuery } from '../db/prepared.js'
+import type { PreparingDatabase } from '../db/statements.js'
 import { TurnBatch } from '../db/turn-batch.js'
 import type { Cost } from './pricing.js'
 import type { SendResult } from './provider.js'
@@ -44,15 +45,17 @@ export interface SmsLogWrites {
 }
 
 /**
- * The SMS log's writes on every send, compiled once (db/prepared.ts). `batched` (PostgreSQL) writes the
- * rows of one turn of the event loop with one statement each (db/turn-batch.ts); otherwise (SQLite) each
- * row is its own statement, which the group commit already commits with the turn's other writes.
+ * The SMS log's writes on every send, compiled once (db/prepared.ts). On PostgreSQL the rows of one turn of
+ * the event loop go with one statement each (db/turn-batch.ts). On SQLite each row is its own statement,
+ * run at once on the connection (`PreparedQuery.runNow`), which the group commit already commits with the
+ * turn's other writes.
  */
-export function smsLogWrites(db: Db, options: { batched: boolean }): SmsLogWrites {
-  return options.batched ? batchedWrites(db) : rowWrites(db)
+export function smsLogWrites(handle: DatabaseHandle): SmsLogWrites {
+  return handle.kind === 'postgres' ? batchedWrites(handle.db) : rowWrites(handle.db, handle.raw)
 }
 
-function rowWrites(db: Db): SmsLogWrites {
+/** One statement per row, through Kysely, or at once on `sqlite` when given. */
+export function rowWrites(db: Db, sqlite: PreparingDatabase | null = null): SmsLogWrites {
   const pending = new PreparedQuery(db, (v: PendingRow) =>
     db.insertInto('sms_log').values({
       id: v.id,
@@ -96,11 +99,14 @@ function rowWrites(db: Db): SmsLogWrites {
   const sentPriced = sent(true)
   return {
     pending: async (row) => {
-      await pending.execute(row)
+      if (sqlite) pending.runNow(row, sqlite)
+      else await pending.execute(row)
     },
     sent: async ({ cost, ...row }) => {
-      if (cost) await sentPriced.execute({ ...row, ...cost })
-      else await sentPlain.execute(row)
+      const query = cost ? sentPriced : sentPlain
+      const values = cost ? { ...row, ...cost } : row
+      if (sqlite) query.runNow(values, sqlite)
+      else await query.execute(values)
     },
   }
 }

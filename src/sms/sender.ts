@@ -5,7 +5,7 @@ import type { Db } from '../db/index.js'
 import type { Phone } from '../phone/index.js'
 import { NO_DEADLINE, withTimeout } from '../timeout.js'
 import { CircuitBreakers, type CircuitSettings } from './circuit.js'
-import { costColumns, type SmsLogWrites, smsLogWrites } from './log-writes.js'
+import { costColumns, rowWrites, type SmsLogWrites } from './log-writes.js'
 import { countSegments, estimateCost, type PriceSettings, reportedCost } from './pricing.js'
 import { type SendResult, SmsError, type SmsProvider } from './provider.js'
 
@@ -23,8 +23,8 @@ export interface SenderOptions {
   routes: SmsRoutes | null
   circuit: CircuitSettings
   prices: PriceSettings
-  /** Write the SMS log's rows of one event-loop turn together (PostgreSQL; log-writes.ts). */
-  batchLogWrites?: boolean
+  /** How the SMS log's rows are written (log-writes.ts); by default one statement each, through Kysely. */
+  logWrites?: SmsLogWrites
   now?: () => number
 }
 
@@ -49,7 +49,7 @@ export class SmsSender {
     this.byName = new Map(providers.map((p) => [p.name, p]))
     this.now = options.now ?? Date.now
     this.circuits = new CircuitBreakers(options.circuit, log, this.now)
-    this.logWrites = smsLogWrites(db, { batched: options.batchLogWrites ?? false })
+    this.logWrites = options.logWrites ?? rowWrites(db)
   }
 
   get providerNames(): string[] {

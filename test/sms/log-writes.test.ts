@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict'
 import test from 'node:test'
 import type { PoolClient } from 'pg'
-import { migrate, openDatabase } from '../../src/db/index.js'
-import { costColumns, type PendingRow, smsLogWrites } from '../../src/sms/log-writes.js'
-import { BACKENDS, testConfig } from '../helpers.js'
+import { type DatabaseHandle, migrate, openDatabase } from '../../src/db/index.js'
+import {
+  costColumns,
+  type PendingRow,
+  rowWrites,
+  type SmsLogWrites,
+  smsLogWrites,
+} from '../../src/sms/log-writes.js'
+import { BACKENDS, type Backend, testConfig } from '../helpers.js'
 
 function pendingRow(i: number): PendingRow {
   return {
@@ -22,8 +28,16 @@ function pendingRow(i: number): PendingRow {
   }
 }
 
-for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
-  test(`[${backend.name}] the SMS log's writes of concurrent sends: every column, priced or not, a receipt's status kept`, {
+const sqlite = BACKENDS.find((b) => b.name === 'sqlite') as Backend
+const postgres = BACKENDS.find((b) => b.name === 'postgres') as Backend
+const variants: [string, Backend, (handle: DatabaseHandle) => SmsLogWrites][] = [
+  ['sqlite', sqlite, smsLogWrites],
+  ['sqlite through Kysely (SmsSender without logWrites)', sqlite, (handle) => rowWrites(handle.db)],
+  ['postgres', postgres, smsLogWrites],
+]
+
+for (const [name, backend, writesFor] of variants) {
+  test(`[${name}] the SMS log's writes of concurrent sends: every column, priced or not, a receipt's status kept`, {
     skip: backend.skip,
   }, async (t) => {
     const config = testConfig(await backend.env(t))
@@ -42,7 +56,7 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
         }
       })
     await migrate(handle)
-    const writes = smsLogWrites(handle.db, { batched: handle.kind === 'postgres' })
+    const writes = writesFor(handle)
 
     const rows = Array.from({ length: 20 }, (_, i) => pendingRow(i))
     counting = true

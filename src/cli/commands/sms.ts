@@ -4,6 +4,7 @@ import { randomDigits } from '../../crypto.js'
 import { migrate } from '../../db/index.js'
 import { messages } from '../../i18n/index.js'
 import { parsePhone } from '../../phone/index.js'
+import { smsLogWrites } from '../../sms/log-writes.js'
 import { type ObservedAttempt, observeProvider } from '../../sms/observe.js'
 import { SmsError } from '../../sms/provider.js'
 import { SmsSender } from '../../sms/sender.js'
@@ -89,6 +90,7 @@ export function registerSms(program: Command, ctx: CliContext): void {
             routes,
             circuit: config.sms.circuit,
             prices: { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd },
+            logWrites: smsLogWrites(db),
           })
           const code = randomDigits(config.otp.length)
           const text =
