@@ -11,26 +11,26 @@
  * statements run in process, and its group commit already writes a turn's rows together (statements.ts).
  */
 export class TurnBatch<T, R = void> {
-  private rows: T[] | null = null
-  private written: Promise<readonly (R | RowFailed)[]> = Promise.resolve([])
+  /** This turn's rows, and their write, which starts when the turn ends. */
+  private open: { rows: T[]; written: Promise<readonly (R | RowFailed)[]> } | null = null
 
   /** `write` writes the rows and returns each row's result, in the rows' order (none for a plain write). */
   constructor(private readonly write: (rows: readonly T[]) => Promise<readonly (R | RowFailed)[]>) {}
 
   /** Adds a row to this turn's batch; resolves with its result once the batch is written. */
   add(row: T): Promise<R> {
-    if (!this.rows) {
+    if (!this.open) {
       const rows: T[] = []
-      this.rows = rows
-      this.written = new Promise<readonly (R | RowFailed)[]>((resolve, reject) => {
+      const written = new Promise<readonly (R | RowFailed)[]>((resolve, reject) => {
         setImmediate(() => {
-          this.rows = null
+          this.open = null
           this.write(rows).then(resolve, reject)
         })
       })
+      this.open = { rows, written }
     }
-    const index = this.rows.push(row) - 1
-    return this.written.then((results) => {
+    const index = this.open.rows.push(row) - 1
+    return this.open.written.then((results) => {
       const result = results[index]
       if (result instanceof RowFailed) throw result.error
       return result as R
@@ -70,4 +70,13 @@ export function aloneOnDeadlock<T, R>(
       )
     }
   }
+}
+
+/** A batch's rows as one array per column, the form PostgreSQL's `unnest` takes them in. */
+export type Columns<T> = { [K in keyof T]: T[K][] }
+
+/** The rows of a batch (never none, all built alike) as one array per property. */
+export function toColumns<T extends object>(rows: readonly T[]): Columns<T> {
+  const keys = Object.keys(rows[0] as T) as (keyof T)[]
+  return Object.fromEntries(keys.map((key) => [key, rows.map((row) => row[key])])) as Columns<T>
 }

@@ -4,7 +4,7 @@ import type { Db } from '../db/index.js'
 import { PreparedQuery, rawQuery } from '../db/prepared.js'
 import type { Database, User } from '../db/schema.js'
 import type { PreparingDatabase } from '../db/statements.js'
-import { aloneOnDeadlock, TurnBatch } from '../db/turn-batch.js'
+import { aloneOnDeadlock, type Columns, TurnBatch, toColumns } from '../db/turn-batch.js'
 import { AppError } from '../errors.js'
 import { Hs256 } from './jwt.js'
 
@@ -59,28 +59,11 @@ interface Rotated {
   userId: number
 }
 
-/** The new refresh tokens of a batch, one array per column (NewToken's). */
-interface ManyNewTokens {
-  id: string[]
-  hash: string[]
-  now: number[]
-  expiresAt: number[]
-}
-
 /** A sign-in or refresh waiting for its turn's batch: its new token, and the token's row values. */
 interface Waiting<T> {
   of: T
   token: string
   values: NewToken
-}
-
-function manyNewTokens(rows: readonly Waiting<unknown>[]): ManyNewTokens {
-  return {
-    id: rows.map((r) => r.values.id),
-    hash: rows.map((r) => r.values.hash),
-    now: rows.map((r) => r.values.now),
-    expiresAt: rows.map((r) => r.values.expiresAt),
-  }
 }
 
 /** Marks the token with hash `oldHash` rotated if it is live (not rotated, not revoked, not expired). */
@@ -135,7 +118,7 @@ function sessionQueries(db: Db) {
      * nothing was written for it (signIn falls back to a transaction). Two sign-ins of one new number in
      * one batch create it once, and only the first is told it is new.
      */
-    signInBatch: new PreparedQuery(db, (v: ManyNewTokens & { phone: string[]; familyId: string[] }) =>
+    signInBatch: new PreparedQuery(db, (v: Columns<NewToken> & { phone: string[]; familyId: string[] }) =>
       rawQuery<User & { n: number; is_new: boolean }>(
         db,
         sql`with input as (
@@ -169,7 +152,7 @@ function sessionQueries(db: Db) {
      * is inserted only if this statement rotated it; a token presented twice in the batch is rotated for its
      * first presentation only. No row back for a refresh means refresh must find out why.
      */
-    rotateBatch: new PreparedQuery(db, (v: ManyNewTokens & { oldHash: string[] }) =>
+    rotateBatch: new PreparedQuery(db, (v: Columns<NewToken> & { oldHash: string[] }) =>
       rawQuery<{ n: number; user_id: number }>(
         db,
         sql`with input as (
@@ -274,7 +257,7 @@ export class SessionService {
    */
   private async signInMany(rows: readonly Waiting<string>[]): Promise<(SignedIn | null)[]> {
     const { rows: found } = await this.queries.signInBatch.execute({
-      ...manyNewTokens(rows),
+      ...toColumns(rows.map((r) => r.values)),
       phone: rows.map((r) => r.of),
       familyId: rows.map(() => timeOrderedId()),
     })
@@ -362,7 +345,7 @@ export class SessionService {
    */
   private async rotateMany(rows: readonly Waiting<string>[]): Promise<(Rotated | null)[]> {
     const { rows: rotated } = await this.queries.rotateBatch.execute({
-      ...manyNewTokens(rows),
+      ...toColumns(rows.map((r) => r.values)),
       oldHash: rows.map((r) => r.of),
     })
     const successors: (Rotated | null)[] = rows.map(() => null)

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { DatabaseHandle, Db } from '../db/index.js'
 import { PreparedQuery, rawQuery } from '../db/prepared.js'
 import type { PreparingDatabase } from '../db/statements.js'
-import { TurnBatch } from '../db/turn-batch.js'
+import { type Columns, TurnBatch, toColumns } from '../db/turn-batch.js'
 import type { Cost } from './pricing.js'
 import type { SendResult } from './provider.js'
 
@@ -111,107 +111,60 @@ export function rowWrites(db: Db, sqlite: PreparingDatabase | null = null): SmsL
   }
 }
 
+/** The values of an outcome's UPDATE: SentRow with its reported cost flattened and flagged. */
+type SentColumns = Omit<SentRow, 'cost'> & { priced: boolean } & CostColumns
+
 /**
  * PostgreSQL: a turn's rows go as one array per column, which `unnest` turns back into rows. The SQL is the
  * same for any number of rows, so each statement is prepared once per connection.
  */
 function batchedWrites(db: Db): SmsLogWrites {
-  const columns = <T, K extends keyof T>(rows: readonly T[], key: K) => rows.map((r) => r[key])
-  const insert = new PreparedQuery(
-    db,
-    (v: {
-      id: string[]
-      requestId: string[]
-      attempt: number[]
-      phone: string[]
-      country: string[]
-      operator: (string | null)[]
-      provider: string[]
-      segments: number[]
-      encoding: string[]
-      cost: (number | null)[]
-      currency: (string | null)[]
-      costUsd: (number | null)[]
-      priceSource: (string | null)[]
-      now: number[]
-    }) =>
-      rawQuery(
-        db,
-        sql`insert into sms_log (id, request_id, attempt, phone, country, operator, provider, status, segments,
-              encoding, cost, currency, cost_usd, price_source, created_at, updated_at)
-            select r.id, r.request_id, r.attempt, r.phone, r.country, r.operator, r.provider, 'pending', r.segments,
-              r.encoding, r.cost, r.currency, r.cost_usd, r.price_source, r.now, r.now
-            from unnest(${v.id}::text[], ${v.requestId}::text[], ${v.attempt}::integer[], ${v.phone}::text[],
-              ${v.country}::text[], ${v.operator}::text[], ${v.provider}::text[], ${v.segments}::integer[],
-              ${v.encoding}::text[], ${v.cost}::double precision[], ${v.currency}::text[],
-              ${v.costUsd}::double precision[], ${v.priceSource}::text[], ${v.now}::bigint[])
-              as r(id, request_id, attempt, phone, country, operator, provider, segments, encoding, cost,
-                currency, cost_usd, price_source, now)`,
-      ),
+  const insert = new PreparedQuery(db, (v: Columns<PendingRow>) =>
+    rawQuery(
+      db,
+      sql`insert into sms_log (id, request_id, attempt, phone, country, operator, provider, status, segments,
+            encoding, cost, currency, cost_usd, price_source, created_at, updated_at)
+          select r.id, r.request_id, r.attempt, r.phone, r.country, r.operator, r.provider, 'pending', r.segments,
+            r.encoding, r.cost, r.currency, r.cost_usd, r.price_source, r.now, r.now
+          from unnest(${v.id}::text[], ${v.requestId}::text[], ${v.attempt}::integer[], ${v.phone}::text[],
+            ${v.country}::text[], ${v.operator}::text[], ${v.provider}::text[], ${v.segments}::integer[],
+            ${v.encoding}::text[], ${v.cost}::double precision[], ${v.currency}::text[],
+            ${v.cost_usd}::double precision[], ${v.price_source}::text[], ${v.now}::bigint[])
+            as r(id, request_id, attempt, phone, country, operator, provider, segments, encoding, cost,
+              currency, cost_usd, price_source, now)`,
+    ),
   )
-  const update = new PreparedQuery(
-    db,
-    (v: {
-      id: string[]
-      status: string[]
-      providerMessageId: (string | null)[]
-      at: number[]
-      durationMs: number[]
-      priced: boolean[]
-      cost: (number | null)[]
-      currency: (string | null)[]
-      costUsd: (number | null)[]
-      priceSource: (string | null)[]
-    }) =>
-      rawQuery(
-        db,
-        sql`update sms_log as s
-            set status = r.status, provider_message_id = r.provider_message_id, sent_at = r.at,
-              duration_ms = r.duration_ms, updated_at = r.at,
-              cost = case when r.priced then r.cost else s.cost end,
-              currency = case when r.priced then r.currency else s.currency end,
-              cost_usd = case when r.priced then r.cost_usd else s.cost_usd end,
-              price_source = case when r.priced then r.price_source else s.price_source end
-            from unnest(${v.id}::text[], ${v.status}::text[], ${v.providerMessageId}::text[], ${v.at}::bigint[],
-              ${v.durationMs}::integer[], ${v.priced}::boolean[], ${v.cost}::double precision[],
-              ${v.currency}::text[], ${v.costUsd}::double precision[], ${v.priceSource}::text[])
-              as r(id, status, provider_message_id, at, duration_ms, priced, cost, currency, cost_usd, price_source)
-            -- A receipt may already have moved the row on.
-            where s.id = r.id and s.status = 'pending'`,
-      ),
+  const update = new PreparedQuery(db, (v: Columns<SentColumns>) =>
+    rawQuery(
+      db,
+      sql`update sms_log as s
+          set status = r.status, provider_message_id = r.provider_message_id, sent_at = r.at,
+            duration_ms = r.duration_ms, updated_at = r.at,
+            cost = case when r.priced then r.cost else s.cost end,
+            currency = case when r.priced then r.currency else s.currency end,
+            cost_usd = case when r.priced then r.cost_usd else s.cost_usd end,
+            price_source = case when r.priced then r.price_source else s.price_source end
+          from unnest(${v.id}::text[], ${v.status}::text[], ${v.providerMessageId}::text[], ${v.at}::bigint[],
+            ${v.durationMs}::integer[], ${v.priced}::boolean[], ${v.cost}::double precision[],
+            ${v.currency}::text[], ${v.cost_usd}::double precision[], ${v.price_source}::text[])
+            as r(id, status, provider_message_id, at, duration_ms, priced, cost, currency, cost_usd, price_source)
+          -- A receipt may already have moved the row on.
+          where s.id = r.id and s.status = 'pending'`,
+    ),
   )
   const pending = new TurnBatch<PendingRow>(async (rows) => {
-    await insert.execute({
-      id: columns(rows, 'id'),
-      requestId: columns(rows, 'requestId'),
-      attempt: columns(rows, 'attempt'),
-      phone: columns(rows, 'phone'),
-      country: columns(rows, 'country'),
-      operator: columns(rows, 'operator'),
-      provider: columns(rows, 'provider'),
-      segments: columns(rows, 'segments'),
-      encoding: columns(rows, 'encoding'),
-      cost: columns(rows, 'cost'),
-      currency: columns(rows, 'currency'),
-      costUsd: columns(rows, 'cost_usd'),
-      priceSource: columns(rows, 'price_source'),
-      now: columns(rows, 'now'),
-    })
+    await insert.execute(toColumns(rows))
     return []
   })
   const sent = new TurnBatch<SentRow>(async (rows) => {
-    await update.execute({
-      id: columns(rows, 'id'),
-      status: columns(rows, 'status'),
-      providerMessageId: columns(rows, 'providerMessageId'),
-      at: columns(rows, 'at'),
-      durationMs: columns(rows, 'durationMs'),
-      priced: rows.map((r) => r.cost !== null),
-      cost: rows.map((r) => r.cost?.cost ?? null),
-      currency: rows.map((r) => r.cost?.currency ?? null),
-      costUsd: rows.map((r) => r.cost?.cost_usd ?? null),
-      priceSource: rows.map((r) => r.cost?.price_source ?? null),
-    })
+    const flat = rows.map(
+      ({ cost, ...row }): SentColumns => ({
+        ...row,
+        priced: cost !== null,
+        ...(cost ?? costColumns(null, 'provider')),
+      }),
+    )
+    await update.execute(toColumns(flat))
     return []
   })
   return { pending: (row) => pending.add(row), sent: (row) => sent.add(row) }
