@@ -75,10 +75,20 @@ export async function prepare(
     )
 }
 
-export async function measure(server: Child, scenario: Scenario, load: LoadSettings): Promise<Measurement> {
+/**
+ * Warms up, runs `settle` (the storage's upkeep between warm-up and measurement, if it has any), then
+ * measures.
+ */
+export async function measure(
+  server: Child,
+  scenario: Scenario,
+  load: LoadSettings,
+  settle?: () => Promise<void>,
+): Promise<Measurement> {
   resetPeakRss(server.pid)
   if (load.warmupSeconds > 0)
     await fire(server.url, scenario, load.connections, { duration: load.warmupSeconds })
+  await settle?.()
   const before = processStats(server.pid)
   const r = await fire(server.url, scenario, load.connections, { duration: load.durationSeconds })
   const after = processStats(server.pid)
