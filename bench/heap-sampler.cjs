@@ -2,7 +2,7 @@
 // file named by BENCH_HEAP_SAMPLES (heap-<pass>.jsonl beside the results) with the RSS, V8's heap spaces
 // (used and committed MB), the event loop's delay (p99 and max, ms) and that second's garbage collections
 // (count, total and longest pause, ms), so that a peak RSS or a p99 in the table can be traced to what the
-// process was doing. Plain CommonJS: it runs inside the compiled service, where no TypeScript loader is.
+// process was doing; the first line also has the options node was started with. Plain CommonJS: it runs inside the compiled service, where no TypeScript loader is.
 const { appendFileSync } = require('node:fs')
 const { monitorEventLoopDelay, PerformanceObserver, constants } = require('node:perf_hooks')
 const v8 = require('node:v8')
@@ -32,6 +32,7 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] })
 
 const round = (x) => Math.round(x * 10) / 10
+let first = true
 setInterval(() => {
   const spaces = {}
   for (const s of v8.getHeapSpaceStatistics())
@@ -44,6 +45,8 @@ setInterval(() => {
     file,
     `${JSON.stringify({
       at: new Date().toISOString(),
+      // The options node was started with (the benchmark gives the service those of `npm start`).
+      ...(first ? { execArgv: process.execArgv } : {}),
       rssMb: round(process.memoryUsage.rss() / MB),
       spaces,
       loopDelayMs: { p99: round(delay.percentile(99) / 1e6), max: round(delay.max / 1e6) },
@@ -51,4 +54,5 @@ setInterval(() => {
     })}\n`,
   )
   delay.reset()
+  first = false
 }, 1000).unref()

@@ -109,8 +109,23 @@ export async function ask<T>(child: Child, question: object, key: string): Promi
 }
 
 /**
- * Starts the compiled service (`node dist/server.js`) with exactly `env` (plus PATH/HOME), in `dir` so that no
- * .env file of the checkout is read; stdout and stderr go to files there, as under a process supervisor.
+ * The node options `npm start` gives the service: package.json's start script is `node [options]
+ * dist/server.js`, and the benchmark starts the service the same way.
+ */
+export function startOptions(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string }
+  }
+  const words = scripts.start.trim().split(/\s+/)
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/server.js')
+    throw new Error(`package.json's start script is not "node [options] dist/server.js": ${scripts.start}`)
+  return words.slice(1, -1)
+}
+
+/**
+ * Starts the compiled service as `npm start` does (`node [options] dist/server.js`) with exactly `env` (plus
+ * PATH/HOME), in `dir` so that no .env file of the checkout is read; stdout and stderr go to files there, as
+ * under a process supervisor.
  */
 export async function startService(
   env: Record<string, string>,
@@ -120,7 +135,7 @@ export async function startService(
   const port = await freePort()
   const out = openSync(join(dir, 'stdout.log'), 'a')
   const err = openSync(join(dir, 'stderr.log'), 'a')
-  const proc = spawn(process.execPath, [...nodeFlags, join(ROOT, 'dist', 'server.js')], {
+  const proc = spawn(process.execPath, [...startOptions(), ...nodeFlags, join(ROOT, 'dist', 'server.js')], {
     cwd: dir,
     env: {
       PATH: process.env.PATH ?? '',

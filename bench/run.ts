@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { type LoadSettings, type Measurement, measure, prepare, type Scenario } from './load.js'
-import { ask, type Child, ROOT, startHelper, startService } from './processes.js'
+import { ask, type Child, ROOT, startHelper, startOptions, startService } from './processes.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -463,7 +463,8 @@ function markdown(report: Report): string {
     `Run ${report.startedAt} on ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}. ` +
       `autocannon and the server share the cores. ${report.settings.connections} connections, ` +
       `${report.settings.warmupSeconds} s warm-up, ${report.settings.durationSeconds} s measured; ` +
-      `LOG_LEVEL=${report.settings.logLevel}, logs to stdout (a file) and LOG_FILE.`,
+      `LOG_LEVEL=${report.settings.logLevel}, logs to stdout (a file) and LOG_FILE. ` +
+      `The service started as \`npm start\` does: \`${report.settings.serverCommand}\`.`,
     '',
   ]
   for (const pass of report.passes) {
@@ -498,7 +499,7 @@ function markdown(report: Report): string {
 interface Report {
   startedAt: string
   machine: ReturnType<typeof machine>
-  settings: LoadSettings & { logLevel: string }
+  settings: LoadSettings & { logLevel: string; serverCommand: string }
   passes: Pass[]
 }
 
@@ -533,7 +534,11 @@ async function main(): Promise<void> {
   const report: Report = {
     startedAt,
     machine: machine(),
-    settings: { ...load, logLevel: LOG_LEVEL },
+    settings: {
+      ...load,
+      logLevel: LOG_LEVEL,
+      serverCommand: ['node', ...startOptions(), 'dist/server.js'].join(' '),
+    },
     passes,
   }
   const table = markdown(report)

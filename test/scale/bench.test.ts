@@ -63,6 +63,12 @@ test('the benchmark runs every scenario against the ceiling and writes JSON and 
     .split('\n')
     .map((l) => JSON.parse(l))
   assert.ok(samples.length >= 4, `${samples.length} samples`)
+  // The service runs as `npm start` starts it: with the node options of package.json's start script.
+  const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string
+  const options = start.split(' ').slice(1, -1)
+  assert.ok(options.length > 0, start)
+  assert.deepEqual(samples[0].execArgv.slice(0, options.length), options)
+  assert.equal(report.settings.serverCommand, start)
   for (const s of samples) {
     assert.ok(s.rssMb > 0 && s.spaces.old_space[1] > 0, JSON.stringify(s))
     assert.equal(typeof s.loopDelayMs.p99, 'number')
