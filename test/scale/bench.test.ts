@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'node:test'
 import { promisify } from 'node:util'
+import { startOptions } from '../../bench/processes.js'
 
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -65,7 +66,7 @@ test('the benchmark runs every scenario against the ceiling and writes JSON and 
   assert.ok(samples.length >= 4, `${samples.length} samples`)
   // The service runs as `npm start` starts it: with the node options of package.json's start script.
   const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string
-  const options = start.split(' ').slice(1, -1)
+  const options = startOptions()
   assert.ok(options.length > 0, start)
   assert.deepEqual(samples[0].execArgv.slice(0, options.length), options)
   assert.equal(report.settings.serverCommand, start)
