@@ -370,19 +370,12 @@ export class AbuseGuard {
   }
 
   /**
-   * A right code counts for the verification rate of its prefix, taken as the code is (`unrecordVerified`
-   * gives it back if another request took the code first). Best effort: it never fails a sign-in.
+   * A right code counts for the verification rate of its prefix, once the code is taken (only the request
+   * that took it counts it). Best effort: it never fails a sign-in.
    */
   async recordVerified(phone: string): Promise<void> {
     await this.limiters.prefixVerified.consume(this.prefixOf(phone)).catch((err: unknown) => {
       this.log.warn({ err }, 'could not count a verified code')
-    })
-  }
-
-  /** Gives back a count `recordVerified` took for a code another request verified first; never throws. */
-  async unrecordVerified(phone: string): Promise<void> {
-    await this.limiters.prefixVerified.reward(this.prefixOf(phone)).catch((err: unknown) => {
-      this.log.warn({ err }, 'could not give back a verified code count')
     })
   }
 

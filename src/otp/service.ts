@@ -4,7 +4,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { CaptchaVerifier } from '../abuse/captcha.js'
 import type { AbuseGuard, SendReservation } from '../abuse/guard.js'
 import type { Config, Language } from '../config.js'
-import { hmac, randomDigits, safeEqual } from '../crypto.js'
+import { hmac, randomDigits } from '../crypto.js'
 import { AppError } from '../errors.js'
 import { messages } from '../i18n/index.js'
 import { type Phone, parsePhone } from '../phone/index.js'
@@ -12,7 +12,7 @@ import { SmsError } from '../sms/provider.js'
 import type { SmsSender } from '../sms/sender.js'
 import type { OtpEvents } from './events.js'
 import { consumeOrThrow } from './limits.js'
-import type { OtpStore, Reservation } from './store.js'
+import type { Check, OtpStore } from './store.js'
 
 export interface OtpLimiters {
   /** OTP_IP_LIMIT_PER_MINUTE requests per IP per minute. */
@@ -141,8 +141,17 @@ export class OtpService {
     await Promise.allSettled([this.store.take(phone, id), this.limiters.resend?.delete(phone)])
   }
 
-  /** Checks a code; on success it is consumed and the normalised number returned. */
-  async verify(phoneInput: string, code: string, ip: string): Promise<string> {
+  /**
+   * Checks a code; when it is right it is consumed and `signIn` runs on the normalised number. A right code's
+   * bookkeeping (the wrong guess given back, the prefix's count of verified codes) goes out alongside the
+   * sign-in rather than before it: one round trip less between the request and its answer.
+   */
+  async verify<T>(
+    phoneInput: string,
+    code: string,
+    ip: string,
+    signIn: (phone: string) => Promise<T>,
+  ): Promise<T> {
     const parsed = this.parsePhone(phoneInput)
     const phone = parsed.e164
     const isTest = this.testCode(phone) !== undefined
@@ -161,40 +170,32 @@ export class OtpService {
       if (reserved.status === 'rejected') throw reserved.reason
     }
     const { maxAttempts } = this.config.otp
-    let reservation: Reservation
+    let check: Check
     try {
-      reservation = await this.store.reserveAttempt(phone, maxAttempts, Date.now())
+      check = await this.store.check(phone, this.hash(phone, code), maxAttempts, Date.now())
     } catch (err) {
       await refund()
       throw err
     }
-    if (reservation.kind !== 'reserved') {
-      // Nothing was compared: not a wrong guess.
-      await refund()
-      throw new AppError(reservation.kind === 'none' ? 'OTP_EXPIRED' : 'OTP_TOO_MANY_ATTEMPTS')
-    }
-
-    if (safeEqual(this.hash(phone, code), reservation.hash)) {
-      // Two requests with the right code may both get here; only one deletes the code. The prefix's count of
-      // verified codes is taken alongside (one round trip to Redis) and given back by a request that lost
-      // the code. Best effort: a statistic must not fail a sign-in (neither call throws).
-      const [, took] = await Promise.all([
-        refund(),
-        this.store.take(phone, reservation.id),
-        isTest ? undefined : this.guard.recordVerified(phone),
-      ])
-      if (took) {
-        if (!isTest) this.events.record('verified', parsed, ip)
-        return phone
+    switch (check.kind) {
+      case 'right': {
+        if (isTest) return await signIn(phone)
+        this.events.record('verified', parsed, ip)
+        // Best effort: a statistic must not fail a sign-in (neither call throws).
+        const [signedIn] = await Promise.all([signIn(phone), refund(), this.guard.recordVerified(phone)])
+        return signedIn
       }
-      if (!isTest) await this.guard.unrecordVerified(phone)
-      throw new AppError('OTP_EXPIRED')
+      case 'wrong':
+        if (check.attemptsLeft <= 0) throw new AppError('OTP_TOO_MANY_ATTEMPTS')
+        throw new AppError(
+          'OTP_INVALID',
+          { attempts_left: check.attemptsLeft },
+          { attempts_left: check.attemptsLeft },
+        )
+      default:
+        // Nothing was compared: not a wrong guess.
+        await refund()
+        throw new AppError(check.kind === 'none' ? 'OTP_EXPIRED' : 'OTP_TOO_MANY_ATTEMPTS')
     }
-    const left = maxAttempts - reservation.attempts
-    if (left <= 0) {
-      await this.store.burn(phone, reservation.id)
-      throw new AppError('OTP_TOO_MANY_ATTEMPTS')
-    }
-    throw new AppError('OTP_INVALID', { attempts_left: left }, { attempts_left: left })
   }
 }

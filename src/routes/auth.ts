@@ -54,8 +54,12 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const phone = await otp.verify(request.body.phone, request.body.code, request.ip)
-      const { session, user, isNew } = await sessions.signIn(phone)
+      const { session, user, isNew } = await otp.verify(
+        request.body.phone,
+        request.body.code,
+        request.ip,
+        (phone) => sessions.signIn(phone),
+      )
       return { ...session, user: publicUser(user), is_new_user: isNew }
     },
   )

@@ -159,29 +159,63 @@ for (const backend of BACKENDS) {
       return redis
     }
 
+    /** Counts the writes on the app's Redis connection: one per round trip (ioredis pipelines a turn's commands). */
+    const countWrites = (ta: TestApp, t: Parameters<typeof buildTestApp>[0]) => {
+      const redis = redisOf(ta)
+      const counter = { writes: 0 }
+      const write = redis.stream.write.bind(redis.stream) as (...args: unknown[]) => boolean
+      redis.stream.write = ((...args: unknown[]) => {
+        counter.writes++
+        return write(...args)
+      }) as typeof redis.stream.write
+      t.after(() => {
+        redis.stream.write = write as typeof redis.stream.write
+      })
+      return counter
+    }
+
     test(
-      name('a right code costs three round trips to Redis: the count of verified codes rides with the code'),
+      name('a right code: two round trips to Redis before the sign-in starts, the third alongside it'),
       opts,
       async (t) => {
         const ta = await build(t)
-        const redis = redisOf(ta)
         const code = await sendCode(ta)
-        // Each round trip is one write on the connection (ioredis pipelines the commands of one turn).
-        let writes = 0
-        const write = redis.stream.write.bind(redis.stream) as (...args: unknown[]) => boolean
-        redis.stream.write = ((...args: unknown[]) => {
-          writes++
-          return write(...args)
-        }) as typeof redis.stream.write
+        const counter = countWrites(ta, t)
+        const { sessions } = ta.app
+        const signIn = sessions.signIn.bind(sessions)
+        let beforeSignIn = -1
+        sessions.signIn = (phone) => {
+          beforeSignIn = counter.writes
+          return signIn(phone)
+        }
         const res = await post(ta.app, VERIFY, { phone: PHONE, code })
-        redis.stream.write = write as typeof redis.stream.write
         assert.equal(res.statusCode, 200, res.body)
-        // The IP limit with the day's wrong-guess budget; an attempt reserved; the guess given back with the
-        // code taken and the prefix's verified count.
-        assert.equal(writes, 3)
+        // The IP limit with the day's wrong-guess budget; the code checked and taken in one script. Then, with
+        // the sign-in, the guess given back and the prefix's verified count.
+        assert.equal(beforeSignIn, 2)
+        assert.equal(counter.writes, 3)
         assert.equal(await verifiedCount(ta), 1)
       },
     )
+
+    test(name('a wrong code costs two round trips to Redis, the last one too'), opts, async (t) => {
+      const ta = await build(t)
+      const code = await sendCode(ta)
+      const counter = countWrites(ta, t)
+      for (const expected of [
+        'OTP_INVALID',
+        'OTP_INVALID',
+        'OTP_INVALID',
+        'OTP_INVALID',
+        'OTP_TOO_MANY_ATTEMPTS',
+      ]) {
+        const before = counter.writes
+        const res = await post(ta.app, VERIFY, { phone: PHONE, code: wrong(code) })
+        assert.equal(res.json().code, expected)
+        // The IP limit with the wrong-guess budget; the check, which on the last attempt also burns the code.
+        assert.equal(counter.writes - before, 2)
+      }
+    })
 
     test(
       name('codes are saved, checked and taken after Redis forgets its scripts (a restart, SCRIPT FLUSH)'),
