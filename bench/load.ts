@@ -1,7 +1,7 @@
 // Driving load with autocannon: one scenario = a warm-up run, then a measured run, with a request body made
 // per request (distinct phone numbers, prepared codes, a queue of refresh tokens).
 import autocannon from 'autocannon'
-import { type Child, processStats, resetPeakRss } from './processes.js'
+import { type Child, machineTicks, processStats, resetPeakRss } from './processes.js'
 
 export interface LoadSettings {
   connections: number
@@ -31,8 +31,16 @@ export interface Measurement {
   statusCodes: Record<string, number>
   /** Peak resident set size of the server during warm-up and measurement; null when not measured. */
   peakRssMb: number | null
-  /** Server CPU time (user + system) per request during the measured run. */
+  /** Server CPU time (user + system, all its threads) per request during the measured run. */
   serverCpuUsPerRequest: number | null
+  /**
+   * Share of the measured run's wall time that the server's main thread, the one running the event loop,
+   * spent on a core, in %. Near 100 the event loop is the bound: more requests cannot be taken in however
+   * much of the machine is left.
+   */
+  eventLoopThreadBusyPercent: number | null
+  /** Share of the whole machine's CPU time (all cores) left idle during the measured run, in %. */
+  machineIdlePercent: number | null
 }
 
 async function fire(
@@ -90,8 +98,14 @@ export async function measure(
     await fire(server.url, scenario, load.connections, { duration: load.warmupSeconds })
   await settle?.()
   const before = processStats(server.pid)
+  const machineBefore = machineTicks()
+  const startedAt = performance.now()
   const r = await fire(server.url, scenario, load.connections, { duration: load.durationSeconds })
+  const wallMs = performance.now() - startedAt
   const after = processStats(server.pid)
+  const machineAfter = machineTicks()
+  const machineBusy = machineAfter.busy - machineBefore.busy
+  const machineIdle = machineAfter.idle - machineBefore.idle
   const statusCodes: Record<string, number> = {}
   for (const [code, stat] of Object.entries(r.statusCodeStats ?? {}))
     statusCodes[code] = (stat as { count: number }).count
@@ -110,5 +124,10 @@ export async function measure(
       after.cpuMs && r.requests.total
         ? Math.round(((after.cpuMs - before.cpuMs) * 1000) / r.requests.total)
         : null,
+    eventLoopThreadBusyPercent: after.mainThreadCpuMs
+      ? Math.round(((after.mainThreadCpuMs - before.mainThreadCpuMs) / wallMs) * 100)
+      : null,
+    machineIdlePercent:
+      machineBusy + machineIdle > 0 ? Math.round((machineIdle / (machineBusy + machineIdle)) * 100) : null,
   }
 }

@@ -20,18 +20,46 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Peak resident set size (VmHWM) and CPU time of a process, from /proc; zeros where /proc is missing. */
-export function processStats(pid: number): { peakRssBytes: number; cpuMs: number } {
+/** User + system CPU time in ms from a /proc `stat` file: fields 14 and 15, after the parenthesised name. */
+function statCpuMs(path: string): number {
+  const stat = readFileSync(path, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND
+}
+
+/** Linux's USER_HZ: /proc counts CPU time in hundredths of a second. */
+const TICKS_PER_SECOND = 100
+
+/**
+ * Peak resident set size (VmHWM) and CPU time of a process, from /proc: all its threads, and its main
+ * thread alone (the one running the event loop, whose thread id is the process id). Zeros where /proc is
+ * missing.
+ */
+export function processStats(pid: number): { peakRssBytes: number; cpuMs: number; mainThreadCpuMs: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const hwm = Number(status.match(/^VmHWM:\s+(\d+) kB/m)?.[1] ?? 0) * 1024
-    // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime and stime in clock ticks.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const ticks = Number(fields[11]) + Number(fields[12])
-    return { peakRssBytes: hwm, cpuMs: (ticks * 1000) / 100 }
+    return {
+      peakRssBytes: hwm,
+      cpuMs: statCpuMs(`/proc/${pid}/stat`),
+      mainThreadCpuMs: statCpuMs(`/proc/${pid}/task/${pid}/stat`),
+    }
   } catch {
-    return { peakRssBytes: 0, cpuMs: 0 }
+    return { peakRssBytes: 0, cpuMs: 0, mainThreadCpuMs: 0 }
+  }
+}
+
+/** CPU time of the whole machine so far, all cores, in clock ticks: busy and idle (iowait counts as idle). */
+export function machineTicks(): { busy: number; idle: number } {
+  try {
+    const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n')
+    const ticks = (cpu ?? '').trim().split(/\s+/).slice(1).map(Number)
+    // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0)
+    const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - idle
+    return { busy, idle }
+  } catch {
+    return { busy: 0, idle: 0 }
   }
 }
 

@@ -314,7 +314,8 @@ function serviceEnv(storage: Storage, dir: string): Record<string, string> {
 function measured(scenario: string, m: Measurement): Omit<Row, 'ratio' | 'target'> {
   console.log(
     `  ${scenario}: ${m.requestsPerSecond} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, ` +
-      `non-2xx ${m.non2xx}, unexpected ${m.unexpected}, peak RSS ${m.peakRssMb} MB, ${m.serverCpuUsPerRequest} µs CPU/request`,
+      `non-2xx ${m.non2xx}, unexpected ${m.unexpected}, peak RSS ${m.peakRssMb} MB, ${m.serverCpuUsPerRequest} µs CPU/request, ` +
+      `event loop ${m.eventLoopThreadBusyPercent} % busy, machine ${m.machineIdlePercent} % idle`,
   )
   return { scenario, ...m }
 }
@@ -323,7 +324,10 @@ async function measureCeiling(when: string): Promise<Measurement> {
   const server = await startHelper('ceiling.ts')
   try {
     const ceiling = await measure(server, ceilingScenario, load)
-    console.log(`  ceiling ${when}: ${ceiling.requestsPerSecond} req/s, p99 ${ceiling.latencyP99Ms} ms`)
+    console.log(
+      `  ceiling ${when}: ${ceiling.requestsPerSecond} req/s, p99 ${ceiling.latencyP99Ms} ms, ` +
+        `event loop ${ceiling.eventLoopThreadBusyPercent} % busy, machine ${ceiling.machineIdlePercent} % idle`,
+    )
     return ceiling
   } finally {
     await server.stop()
@@ -470,19 +474,22 @@ function markdown(report: Report): string {
   for (const pass of report.passes) {
     lines.push(
       `**${pass.backend}** — ceiling (bare Fastify, same body): ${pass.ceilingRequestsPerSecond} req/s ` +
-        `(the mean of ${pass.ceilings.map((c) => c.requestsPerSecond).join(' before the scenarios and ')} after)`,
+        `(the mean of ${pass.ceilings.map((c) => c.requestsPerSecond).join(' before the scenarios and ')} after). ` +
+        `Its event loop was ${pass.ceilings.map((c) => c.eventLoopThreadBusyPercent ?? '—').join(' and ')} % busy, ` +
+        `the machine ${pass.ceilings.map((c) => c.machineIdlePercent ?? '—').join(' and ')} % idle.`,
       '',
     )
     lines.push(
-      '| scenario | req/s | × ceiling | target | p50 ms | p99 ms | non-2xx | unexpected | peak RSS MB | server CPU µs/req |',
+      '| scenario | req/s | × ceiling | target | p50 ms | p99 ms | non-2xx | unexpected | peak RSS MB | server CPU µs/req | event loop busy % | machine idle % |',
     )
-    lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+    lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
     for (const r of pass.rows) {
       const target =
         r.target === null ? '—' : `≥ ${r.target} ${r.ratio !== null && r.ratio >= r.target ? '✓' : '✗'}`
       lines.push(
         `| ${r.scenario} | ${r.requestsPerSecond} | ${r.ratio} | ${target} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ` +
-          `${r.non2xx} | ${r.unexpected} | ${r.peakRssMb ?? '—'} | ${r.serverCpuUsPerRequest ?? '—'} |`,
+          `${r.non2xx} | ${r.unexpected} | ${r.peakRssMb ?? '—'} | ${r.serverCpuUsPerRequest ?? '—'} | ` +
+          `${r.eventLoopThreadBusyPercent ?? '—'} | ${r.machineIdlePercent ?? '—'} |`,
       )
     }
     for (const note of pass.notes) lines.push('', note)
@@ -491,7 +498,10 @@ function markdown(report: Report): string {
   lines.push(
     `Targets (embedded defaults): p99 ≤ ${P99_TARGET_MS} ms, peak RSS ≤ ${RSS_TARGET_MB} MB. ` +
       '"non-2xx" for a wrong code is every request by design (400 OTP_INVALID); "unexpected" counts answers ' +
-      'other than the scenario expects, plus errors and timeouts.',
+      'other than the scenario expects, plus errors and timeouts. "event loop busy" is the share of the ' +
+      "measured run's wall time that the server's main thread spent on a core (near 100: the event loop is " +
+      'the bound, however much of the machine is left); "machine idle" is the share of all cores\' time that ' +
+      'nothing used, the load generator, PostgreSQL and Redis included.',
   )
   return lines.join('\n')
 }

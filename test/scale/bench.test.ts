@@ -52,6 +52,8 @@ test('the benchmark runs every scenario against the ceiling and writes JSON and 
     assert.equal(typeof row.latencyP99Ms, 'number')
     assert.ok(row.peakRssMb > 0, `${row.scenario}: peak RSS`)
     assert.equal(typeof row.target, 'number', `${row.scenario}: its target`)
+    assert.ok(row.eventLoopThreadBusyPercent > 0, `${row.scenario}: the event loop's share`)
+    assert.equal(typeof row.machineIdlePercent, 'number', `${row.scenario}: the machine's idle share`)
   }
   const byName = Object.fromEntries(pass.rows.map((r: { scenario: string }) => [r.scenario, r]))
   assert.equal(byName['send-otp'].unexpected, 0, 'every code sent')
@@ -81,7 +83,9 @@ test('the benchmark runs every scenario against the ceiling and writes JSON and 
 
   const markdown = readFileSync(join(results, 'latest.md'), 'utf8')
   assert.match(markdown, /\| scenario \| req\/s \| × ceiling \| target \| p50 ms \| p99 ms \| non-2xx \|/)
+  assert.match(markdown, /\| server CPU µs\/req \| event loop busy % \| machine idle % \|/)
   assert.match(markdown, /\| send-otp \| \d+ \| [\d.]+ \| ≥ 0\.4 [✓✗] \|/)
+  assert.match(markdown, /Its event loop was \d+ and \d+ % busy, the machine \d+ and \d+ % idle\./)
   assert.match(
     markdown,
     /ceiling \(bare Fastify, same body\): \d+ req\/s \(the mean of \d+ before the scenarios and \d+ after\)/,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -46,4 +47,59 @@ test("the benchmark's settle step runs between the warm-up and the measured run"
   assert.ok(atSettle > 0, 'the warm-up ran before the settle step')
   assert.ok(m.total > 0, 'the measured run ran')
   assert.ok(bodies - atSettle >= m.total, 'every measured request was made after the settle step')
+})
+
+/** A server in a process of its own that spends `ms` per request, spinning on its core or waiting on a timer. */
+async function startChild(how: 'spin' | 'wait', ms: number): Promise<Child> {
+  const source = `
+    const http = require('node:http')
+    const server = http.createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        const answer = () => { res.setHeader('content-type', 'application/json'); res.end('{"ok":true}') }
+        if (${JSON.stringify(how)} === 'wait') return setTimeout(answer, ${ms})
+        const until = performance.now() + ${ms}
+        while (performance.now() < until) {}
+        answer()
+      })
+    })
+    server.listen(0, '127.0.0.1', () => process.send(server.address().port))`
+  const proc = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const [port] = (await once(proc, 'message')) as [number]
+  return {
+    proc,
+    url: `http://127.0.0.1:${port}`,
+    pid: proc.pid as number,
+    stop: async () => {
+      proc.kill()
+    },
+  }
+}
+
+// The table's "event loop busy" and "machine idle" columns say whether the service's event loop or the
+// machine is the bound: a server busy on its core for each request must read near 100 %, one that waits
+// for each answer near 0, whatever else the machine does.
+test('the benchmark tells a server whose event loop is the bound from one that waits', async (t) => {
+  const probe = { name: 'probe', path: '/', expectedStatus: 200, body: () => '{}' }
+  const settings = { connections: 1, warmupSeconds: 0, durationSeconds: 1 }
+  const spinning = await startChild('spin', 5)
+  t.after(() => spinning.stop())
+  const waiting = await startChild('wait', 5)
+  t.after(() => waiting.stop())
+
+  const busy = await measure(spinning, probe, settings)
+  const idle = await measure(waiting, probe, settings)
+  assert.ok(busy.total > 0 && idle.total > 0)
+  console.log(
+    busy.eventLoopThreadBusyPercent,
+    idle.eventLoopThreadBusyPercent,
+    busy.machineIdlePercent,
+    idle.machineIdlePercent,
+  )
+  assert.ok((busy.eventLoopThreadBusyPercent ?? 0) >= 60, `spinning: ${busy.eventLoopThreadBusyPercent} %`)
+  assert.ok((idle.eventLoopThreadBusyPercent ?? 100) <= 30, `waiting: ${idle.eventLoopThreadBusyPercent} %`)
+  for (const m of [busy, idle]) {
+    assert.equal(typeof m.machineIdlePercent, 'number')
+    assert.ok((m.machineIdlePercent ?? -1) >= 0 && (m.machineIdlePercent ?? 101) <= 100)
+  }
 })
