@@ -20,15 +20,15 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** Linux's USER_HZ: /proc counts CPU time in hundredths of a second. */
+const TICKS_PER_SECOND = 100
+
 /** User + system CPU time in ms from a /proc `stat` file: fields 14 and 15, after the parenthesised name. */
 function statCpuMs(path: string): number {
   const stat = readFileSync(path, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND
 }
-
-/** Linux's USER_HZ: /proc counts CPU time in hundredths of a second. */
-const TICKS_PER_SECOND = 100
 
 /**
  * Peak resident set size (VmHWM) and CPU time of a process, from /proc: all its threads, and its main
@@ -54,7 +54,8 @@ export function machineTicks(): { busy: number; idle: number } {
   try {
     const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n')
     const ticks = (cpu ?? '').trim().split(/\s+/).slice(1).map(Number)
-    // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
+    // user nice system idle iowait irq softirq steal (guest time is already inside user and nice). Steal,
+    // time the host gave to another machine, counts as busy: it was not this machine's to use.
     const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0)
     const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - idle
     return { busy, idle }
