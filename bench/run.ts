@@ -310,12 +310,17 @@ function serviceEnv(storage: Storage, dir: string): Record<string, string> {
   }
 }
 
+/** How busy the server's event loop and the machine were during a measured run, for the console. */
+function shares(m: Measurement): string {
+  return `event loop ${m.eventLoopThreadBusyPercent} % busy, machine ${m.machineIdlePercent} % idle`
+}
+
 /** A scenario measured; its ratio waits for the pass's second ceiling. */
 function measured(scenario: string, m: Measurement): Omit<Row, 'ratio' | 'target'> {
   console.log(
     `  ${scenario}: ${m.requestsPerSecond} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, ` +
       `non-2xx ${m.non2xx}, unexpected ${m.unexpected}, peak RSS ${m.peakRssMb} MB, ${m.serverCpuUsPerRequest} µs CPU/request, ` +
-      `event loop ${m.eventLoopThreadBusyPercent} % busy, machine ${m.machineIdlePercent} % idle`,
+      shares(m),
   )
   return { scenario, ...m }
 }
@@ -325,8 +330,7 @@ async function measureCeiling(when: string): Promise<Measurement> {
   try {
     const ceiling = await measure(server, ceilingScenario, load)
     console.log(
-      `  ceiling ${when}: ${ceiling.requestsPerSecond} req/s, p99 ${ceiling.latencyP99Ms} ms, ` +
-        `event loop ${ceiling.eventLoopThreadBusyPercent} % busy, machine ${ceiling.machineIdlePercent} % idle`,
+      `  ceiling ${when}: ${ceiling.requestsPerSecond} req/s, p99 ${ceiling.latencyP99Ms} ms, ${shares(ceiling)}`,
     )
     return ceiling
   } finally {
