@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -178,6 +179,28 @@ export async function buildTestApp(
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true })
   })
   return { app, sms, logs, config, dir }
+}
+
+/** The app's Redis connection (the app must have been built with REDIS_URL). */
+export function redisOf(ta: TestApp) {
+  const redis = ta.app.storage.redis
+  assert.ok(redis, 'the app has no Redis connection')
+  return redis
+}
+
+/** Counts the writes on the app's Redis connection: one per round trip (ioredis pipelines a turn's commands). */
+export function countRedisWrites(ta: TestApp, t: TestContext): { writes: number } {
+  const redis = redisOf(ta)
+  const counter = { writes: 0 }
+  const write = redis.stream.write.bind(redis.stream) as (...args: unknown[]) => boolean
+  redis.stream.write = ((...args: unknown[]) => {
+    counter.writes++
+    return write(...args)
+  }) as typeof redis.stream.write
+  t.after(() => {
+    redis.stream.write = write as typeof redis.stream.write
+  })
+  return counter
 }
 
 export async function post(

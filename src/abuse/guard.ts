@@ -48,6 +48,8 @@ export interface AbuseLimiters {
   numberDay: RateLimiterAbstract
   prefixSent: RateLimiterAbstract
   prefixVerified: RateLimiterAbstract
+  /** The codes of a prefix verified in the current window (read before a send, taking nothing). */
+  prefixVerifiedCount: (prefix: string) => Promise<number>
   dailyCount: RateLimiterAbstract | null
   dailyBudget: RateLimiterAbstract | null
   failedVerifications: RateLimiterAbstract
@@ -86,6 +88,7 @@ export async function createAbuseLimiters(factory: LimiterFactory, config: Confi
     numberDay,
     prefixSent,
     prefixVerified,
+    prefixVerifiedCount: factory.reader(prefixVerified),
     failedVerifications,
     verifyIp,
     refreshIp,
@@ -255,7 +258,7 @@ export class AbuseGuard {
     // The verification rate of the prefix is read alongside, for the pumping check after the counters.
     const judgeRate = this.config.abuse.pumping.minVerifyRate > 0
     const [verified, ...outcomes] = await Promise.allSettled([
-      judgeRate ? this.limiters.prefixVerified.get(state.prefix) : Promise.resolve(null),
+      judgeRate ? this.limiters.prefixVerifiedCount(state.prefix) : Promise.resolve(0),
       ...steps.map((s) => s.limiter.consume(s.key, s.points)),
     ])
     // Every consume that reached the store counted, refused or not: all of it is given back if this send
@@ -300,7 +303,7 @@ export class AbuseGuard {
     }
     if (judgeRate && verified?.status === 'fulfilled')
       try {
-        await this.checkVerifyRate(state, sentInWindow, verified.value?.consumedPoints ?? 0)
+        await this.checkVerifyRate(state, sentInWindow, verified.value)
       } catch (err) {
         await release()
         throw err

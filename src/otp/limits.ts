@@ -63,6 +63,20 @@ export class LimiterFactory {
             )
     })
   }
+
+  /**
+   * How many points a key of `limiter` holds in its current window, taking none (0 for a key without any).
+   *
+   * On Redis this is one GET. rate-limiter-flexible's own `get` sends a MULTI of GET and PTTL, and ioredis
+   * writes a transaction on its own instead of in the turn's auto-pipeline: one more socket write and round
+   * trip for every send-otp, which reads the prefix's verified count alongside its counters. A single GET
+   * is as atomic (a key's value and its expiry are one), and it goes out with the turn's other commands.
+   */
+  reader(limiter: RateLimiterAbstract): (key: string) => Promise<number> {
+    const client = this.redis?.client
+    if (client) return async (key) => Number((await client.get(limiter.getKey(key))) ?? 0)
+    return async (key) => (await limiter.get(key))?.consumedPoints ?? 0
+  }
 }
 
 /** Where a limit lives: the SQL table, or the Redis key prefix under REDIS_KEY_PREFIX. */

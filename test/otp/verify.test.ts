@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { numberPrefix } from '../../src/abuse/blocks.js'
 import type { AbuseLimiters } from '../../src/abuse/guard.js'
-import { BACKENDS, buildTestApp, post, type TestApp } from '../helpers.js'
+import { BACKENDS, buildTestApp, countRedisWrites, post, redisOf, type TestApp } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'
 const VERIFY = '/api/v1/auth/verify-otp'
@@ -152,35 +152,13 @@ for (const backend of BACKENDS) {
   })
 
   if (backend.name === 'redis') {
-    /** The app's Redis connection. */
-    const redisOf = (ta: TestApp) => {
-      const redis = ta.app.storage.redis
-      assert.ok(redis)
-      return redis
-    }
-
-    /** Counts the writes on the app's Redis connection: one per round trip (ioredis pipelines a turn's commands). */
-    const countWrites = (ta: TestApp, t: Parameters<typeof buildTestApp>[0]) => {
-      const redis = redisOf(ta)
-      const counter = { writes: 0 }
-      const write = redis.stream.write.bind(redis.stream) as (...args: unknown[]) => boolean
-      redis.stream.write = ((...args: unknown[]) => {
-        counter.writes++
-        return write(...args)
-      }) as typeof redis.stream.write
-      t.after(() => {
-        redis.stream.write = write as typeof redis.stream.write
-      })
-      return counter
-    }
-
     test(
       name('a right code: two round trips to Redis before the sign-in starts, the third alongside it'),
       opts,
       async (t) => {
         const ta = await build(t)
         const code = await sendCode(ta)
-        const counter = countWrites(ta, t)
+        const counter = countRedisWrites(ta, t)
         const { sessions } = ta.app
         const signIn = sessions.signIn.bind(sessions)
         let beforeSignIn = -1
@@ -201,7 +179,7 @@ for (const backend of BACKENDS) {
     test(name('a wrong code costs two round trips to Redis, the last one too'), opts, async (t) => {
       const ta = await build(t)
       const code = await sendCode(ta)
-      const counter = countWrites(ta, t)
+      const counter = countRedisWrites(ta, t)
       for (const expected of [
         'OTP_INVALID',
         'OTP_INVALID',
