@@ -49,6 +49,15 @@ export class CircuitBreakers {
     return true
   }
 
+  /**
+   * Gives back a trial slot claimed for a message that never reached the provider (the SMS log could not be
+   * written): nothing was learnt about the gateway, and a slot kept would skip it until every other failed.
+   */
+  release(provider: string): void {
+    const s = this.states.get(provider)
+    if (s) s.probing = false
+  }
+
   isOpen(provider: string): boolean {
     return this.states.get(provider)?.openedAt != null
   }

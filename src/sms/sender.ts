@@ -77,7 +77,10 @@ export class SmsSender {
         this.log.debug({ provider: provider.name }, 'SMS provider skipped: its circuit is open')
         continue
       }
-      const outcome = await this.attempt(provider, request)
+      const outcome = await this.attempt(provider, request).catch((err: unknown) => {
+        this.circuits.release(provider.name)
+        throw err
+      })
       if (!(outcome instanceof SmsError)) return outcome
       lastError = outcome
       if (!outcome.retryable) throw outcome
@@ -98,7 +101,10 @@ export class SmsSender {
     throw lastError ?? new SmsError('unavailable', 'No SMS provider is configured')
   }
 
-  /** One attempt through one provider, logged as its own SMS-log row. */
+  /**
+   * One attempt through one provider, logged as its own SMS-log row. It throws only when the SMS log cannot
+   * be written, before the circuit breaker has judged the provider.
+   */
   private async attempt(
     provider: SmsProvider,
     request: { id: string; phone: Phone; text: string; attempts: number },

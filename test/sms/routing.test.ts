@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pino from 'pino'
 import { parsePhone } from '../../src/phone/index.js'
+import { rowWrites } from '../../src/sms/log-writes.js'
 import { SmsSender } from '../../src/sms/sender.js'
 import { buildTestApp, FakeSms, LogCapture, post } from '../helpers.js'
 import { fakeGateway, localGatewaysEnv } from './gateway-fakes.js'
@@ -180,6 +181,44 @@ test('circuit breaker: a provider failing in a row is skipped, then tried again 
     'twilio:queued',
     'twilio:queued',
   ])
+})
+
+test('circuit breaker: a trial that never reached the provider (the SMS log failed) gives its slot back', async (t) => {
+  const ta = await buildTestApp(t)
+  const eskiz = new FakeSms('eskiz')
+  const twilio = new FakeSms('twilio')
+  let now = 0
+  let logDown = false
+  const writes = rowWrites(ta.app.storage.db.db)
+  const sender = new SmsSender([eskiz, twilio], ta.app.storage.db.db, pino(new LogCapture()), {
+    timeoutMs: 1000,
+    routes: { byCountry: { UZ: ['eskiz', 'twilio'] }, fallback: ['twilio'] },
+    circuit: { failures: 1, openMs: 10_000 },
+    prices: { prices: [], uzsPerUsd: 12700 },
+    now: () => now,
+    logWrites: {
+      pending: async (row) => {
+        if (logDown) throw new Error('the database is unavailable')
+        await writes.pending(row)
+      },
+      sent: writes.sent,
+    },
+  })
+  const phone = parsePhone(PHONE)
+  assert.ok(phone)
+  eskiz.fail('unavailable', 'Service Unavailable')
+  assert.equal((await sender.send(phone, 'code')).provider, 'twilio')
+  assert.equal(sender.circuits.isOpen('eskiz'), true)
+  // The open period is over: this message claims eskiz's trial, but its SMS-log row cannot be written.
+  now += 10_000
+  logDown = true
+  await assert.rejects(sender.send(phone, 'code'), /the database is unavailable/)
+  assert.equal(eskiz.sent.length, 0)
+  // The next message gets the trial: eskiz has recovered.
+  logDown = false
+  eskiz.failWith = null
+  assert.equal((await sender.send(phone, 'code')).provider, 'eskiz')
+  assert.equal(sender.circuits.isOpen('eskiz'), false)
 })
 
 test('circuit breaker: a failed trial reopens; with every provider open they are still tried', async (t) => {
