@@ -293,7 +293,7 @@ export class SessionService {
     if (row.rotated_at === null && row.expires_at <= now) throw new AppError('REFRESH_TOKEN_EXPIRED')
     // Rotated already: presented a second time, so copied. (Live, yet not rotated above, can only be a
     // PostgreSQL refresh with this same token that rotated it between the two statements: reused too.)
-    await this.revokeFamily(row.family_id, now)
+    await this.revokeFamily(row, now)
     throw new AppError('REFRESH_TOKEN_REUSED')
   }
 
@@ -301,10 +301,10 @@ export class SessionService {
   async logout(token: string): Promise<void> {
     const row = await this.db
       .selectFrom('refresh_tokens')
-      .select('family_id')
+      .select(['user_id', 'family_id'])
       .where('token_hash', '=', hmac(this.refreshKey, token))
       .executeTakeFirst()
-    if (row) await this.revokeFamily(row.family_id, Date.now())
+    if (row) await this.revokeFamily(row, Date.now())
   }
 
   /** Returns the user id of a valid access token. */
@@ -402,11 +402,13 @@ export class SessionService {
     }
   }
 
-  private async revokeFamily(familyId: string, now: number): Promise<void> {
+  /** Revokes every token of a family; found by the (user, family) index, so the user comes along. */
+  private async revokeFamily(family: { user_id: number; family_id: string }, now: number): Promise<void> {
     await this.db
       .updateTable('refresh_tokens')
       .set({ revoked_at: now })
-      .where('family_id', '=', familyId)
+      .where('user_id', '=', family.user_id)
+      .where('family_id', '=', family.family_id)
       .where('revoked_at', 'is', null)
       .execute()
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { type TestContext, test } from 'node:test'
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose'
+import { sql } from 'kysely'
 import type { Pool } from 'pg'
 import { EXPIRED_ROWS_SWEEP_MS } from '../../src/app.js'
 import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
@@ -174,6 +175,54 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
       'refresh tokens are stored hashed',
     )
   })
+
+  test(
+    `[${backend.name}] refresh tokens have three indexes: id, hash, and (user, family) for revoking a family or deleting a user`,
+    opts,
+    async (t) => {
+      const ta = await buildTestApp(t, { env: await backend.env(t) })
+      const s = await signIn(ta)
+      const db = ta.app.storage.db.db
+      const postgres = backend.name === 'postgres'
+      const indexes = postgres
+        ? sql<{ name: string }>`select indexname as name from pg_indexes
+            where schemaname = current_schema() and tablename = 'refresh_tokens'`
+        : sql<{
+            name: string
+          }>`select name from sqlite_master where type = 'index' and tbl_name = 'refresh_tokens'`
+      const names = (await indexes.execute(db)).rows.map((r) => r.name).sort()
+      assert.deepEqual(
+        names,
+        postgres
+          ? ['refresh_tokens_pkey', 'refresh_tokens_token_hash_key', 'refresh_tokens_user_family']
+          : [
+              'refresh_tokens_user_family',
+              'sqlite_autoindex_refresh_tokens_1',
+              'sqlite_autoindex_refresh_tokens_2',
+            ],
+      )
+      // The family's revocation is found through the (user, family) index (PostgreSQL told not to scan
+      // a table this small instead).
+      const plan = await db.transaction().execute(async (trx) => {
+        if (postgres) await sql`set local enable_seqscan = off`.execute(trx)
+        const revoke = sql`update refresh_tokens set revoked_at = 1
+          where user_id = ${1} and family_id = ${'f'} and revoked_at is null`
+        const rows = postgres
+          ? (await sql<{ 'QUERY PLAN': string }>`explain ${revoke}`.execute(trx)).rows.map(
+              (r) => r['QUERY PLAN'],
+            )
+          : (await sql<{ detail: string }>`explain query plan ${revoke}`.execute(trx)).rows.map(
+              (r) => r.detail,
+            )
+        return rows.join('\n')
+      })
+      assert.match(plan, /refresh_tokens_user_family/)
+      // A deleted user takes its tokens along.
+      const me = await ta.app.sessions.authenticate(s.access_token)
+      await db.deleteFrom('users').where('id', '=', me).execute()
+      assert.equal((await db.selectFrom('refresh_tokens').select('id').execute()).length, 0)
+    },
+  )
 }
 
 for (const backend of BACKENDS)

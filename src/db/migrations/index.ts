@@ -3,6 +3,7 @@ import { initial } from './001_initial.js'
 import { smsDelivery } from './002_sms_delivery.js'
 import { blockedPrefixes } from './003_blocked_prefixes.js'
 import { otpEvents } from './004_otp_events.js'
+import { refreshTokensByUser } from './005_refresh_tokens_by_user.js'
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres'
@@ -15,6 +16,7 @@ const MIGRATIONS = {
   '002_sms_delivery': smsDelivery,
   '003_blocked_prefixes': blockedPrefixes,
   '004_otp_events': otpEvents,
+  '005_refresh_tokens_by_user': refreshTokensByUser,
 } satisfies Record<string, (ctx: MigrationContext) => Migration>
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
