@@ -137,7 +137,7 @@ function namePreparedQueries(client: PoolClient): void {
 /** SQLSTATE feature_not_supported, which "cached plan must not change result type" is raised as. */
 const RESULT_TYPE_CHANGED = '0A000'
 
-async function migrator(handle: DatabaseHandle): Promise<Migrator> {
+export async function migrator(handle: DatabaseHandle): Promise<Migrator> {
   // Kysely looks for its bookkeeping tables in any schema unless told which one; pin it to the schema our
   // tables go to (the first of search_path), so two deployments in two schemas of one database stay apart.
   const migrationTableSchema =

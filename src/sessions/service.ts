@@ -1,5 +1,5 @@
 import { type QueryCreator, sql } from 'kysely'
-import { hmac, randomToken, timeOrderedId, timeOrderedIdFloor } from '../crypto.js'
+import { hmac, randomToken, safeEqual, timeOrderedId, timeOrderedIdFloor } from '../crypto.js'
 import type { Db } from '../db/index.js'
 import { PreparedQuery, rawQuery } from '../db/prepared.js'
 import type { Database, User } from '../db/schema.js'
@@ -14,6 +14,9 @@ const ISSUER = 'royal-taxi'
 /** How long an expired refresh token's row is kept before the sweep removes it (see `sweep`). */
 export const EXPIRED_TOKENS_KEPT_MS = 7 * 24 * 3600 * 1000
 const SWEEP_CHUNK = 500
+/** A refresh token is a 36-character row id, a dot and 43 characters of randomness (`newToken`). */
+const ID_LENGTH = 36
+const TOKEN_LENGTH = ID_LENGTH + 1 + 43
 
 export interface Session {
   access_token: string
@@ -53,6 +56,12 @@ interface SignedIn {
   isNew: boolean
 }
 
+/** A refresh token as presented: the row it names, and the HMAC that row must hold. */
+interface Presented {
+  id: string
+  hash: string
+}
+
 /** A rotated refresh token's successor and whose it is. */
 interface Rotated {
   token: string
@@ -66,11 +75,12 @@ interface Waiting<T> {
   values: NewToken
 }
 
-/** Marks the token with hash `oldHash` rotated if it is live (not rotated, not revoked, not expired). */
-function rotateLive(db: QueryCreator<Database>, v: { oldHash: string; now: number }) {
+/** Marks the token `oldId` with hash `oldHash` rotated if it is live (not rotated, not revoked, not expired). */
+function rotateLive(db: QueryCreator<Database>, v: { oldId: string; oldHash: string; now: number }) {
   return db
     .updateTable('refresh_tokens')
     .set({ rotated_at: v.now })
+    .where('id', '=', v.oldId)
     .where('token_hash', '=', v.oldHash)
     .where('rotated_at', 'is', null)
     .where('revoked_at', 'is', null)
@@ -106,8 +116,8 @@ function sessionQueries(db: Db) {
         revoked_at: null,
       }),
     ),
-    tokenByHash: new PreparedQuery(db, (v: { hash: string }) =>
-      db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', v.hash),
+    tokenById: new PreparedQuery(db, (v: { id: string }) =>
+      db.selectFrom('refresh_tokens').selectAll().where('id', '=', v.id),
     ),
     /**
      * PostgreSQL only: the sign-ins of one event-loop turn in one statement (TurnBatch), each user found or
@@ -152,18 +162,18 @@ function sessionQueries(db: Db) {
      * is inserted only if this statement rotated it; a token presented twice in the batch is rotated for its
      * first presentation only. No row back for a refresh means refresh must find out why.
      */
-    rotateBatch: new PreparedQuery(db, (v: Columns<NewToken> & { oldHash: string[] }) =>
+    rotateBatch: new PreparedQuery(db, (v: Columns<NewToken> & { oldId: string[]; oldHash: string[] }) =>
       rawQuery<{ n: number; user_id: number }>(
         db,
         sql`with input as (
-            select * from unnest(${v.oldHash}::text[], ${v.id}::text[], ${v.hash}::text[], ${v.now}::bigint[],
-              ${v.expiresAt}::bigint[])
-              with ordinality as i(old_hash, id, token_hash, now, expires_at, n)
+            select * from unnest(${v.oldId}::text[], ${v.oldHash}::text[], ${v.id}::text[], ${v.hash}::text[],
+              ${v.now}::bigint[], ${v.expiresAt}::bigint[])
+              with ordinality as i(old_id, old_hash, id, token_hash, now, expires_at, n)
           ),
           rotated as (
             update refresh_tokens as t set rotated_at = i.now
-            from (select distinct on (old_hash) * from input order by old_hash, n) as i
-            where t.token_hash = i.old_hash and t.rotated_at is null and t.revoked_at is null
+            from (select distinct on (old_id) * from input order by old_id, n) as i
+            where t.id = i.old_id and t.token_hash = i.old_hash and t.rotated_at is null and t.revoked_at is null
               and t.expires_at > i.now
             returning i.n, t.user_id, t.family_id
           ),
@@ -176,8 +186,8 @@ function sessionQueries(db: Db) {
           select i.n, s.user_id from successor as s join input as i on i.token_hash = s.token_hash`,
       ),
     ),
-    /** SQLite: the first half of rotateBatch, the token with hash `oldHash` rotated if it is live. */
-    rotate: new PreparedQuery(db, (v: { oldHash: string; now: number }) => rotateLive(db, v)),
+    /** SQLite: the first half of rotateBatch, the token `oldId` with hash `oldHash` rotated if it is live. */
+    rotate: new PreparedQuery(db, (v: { oldId: string; oldHash: string; now: number }) => rotateLive(db, v)),
   }
 }
 
@@ -191,13 +201,13 @@ export class SessionService {
   private readonly queries: ReturnType<typeof sessionQueries>
   /** SQLite: signIn's and refresh's writes, each a synchronous transaction (see the constructor). */
   private readonly signInNow: ((phone: string) => SignedIn) | null = null
-  private readonly rotateNow: ((hash: string, now: number) => Rotated | null) | null = null
+  private readonly rotateNow: ((old: Presented, now: number) => Rotated | null) | null = null
   /** PostgreSQL: the sign-ins and the refreshes of one event-loop turn, each batch one statement. */
   private readonly signIns = new TurnBatch(
     aloneOnDeadlock((rows: readonly Waiting<string>[]) => this.signInMany(rows)),
   )
   private readonly rotations = new TurnBatch(
-    aloneOnDeadlock((rows: readonly Waiting<string>[]) => this.rotateMany(rows)),
+    aloneOnDeadlock((rows: readonly Waiting<Presented>[]) => this.rotateMany(rows)),
   )
 
   /**
@@ -229,8 +239,8 @@ export class SessionService {
         q.newToken.runNow({ ...values, userId: user.id, familyId: timeOrderedId() }, sqlite)
         return { user, refresh: token, isNew: inserted !== undefined }
       })
-      this.rotateNow = sqlite.transaction((oldHash: string, now: number): Rotated | null => {
-        const rotated = q.rotate.runNow({ oldHash, now }, sqlite)[0]
+      this.rotateNow = sqlite.transaction((old: Presented, now: number): Rotated | null => {
+        const rotated = q.rotate.runNow({ oldId: old.id, oldHash: old.hash, now }, sqlite)[0]
         if (!rotated) return null
         const { token, values } = this.newToken(now)
         q.newToken.runNow({ ...values, userId: rotated.user_id, familyId: rotated.family_id }, sqlite)
@@ -282,14 +292,16 @@ export class SessionService {
 
   async refresh(token: string): Promise<Session> {
     const now = Date.now()
-    const hash = hmac(this.refreshKey, token)
+    const old = this.presented(token)
+    if (!old) throw new AppError('REFRESH_TOKEN_INVALID')
     // The usual case, a live token, at once; anything else is told apart below.
     const rotated = this.rotateNow
-      ? this.rotateNow(hash, now)
-      : await this.rotations.add({ of: hash, ...this.newToken(now) })
+      ? this.rotateNow(old, now)
+      : await this.rotations.add({ of: old, ...this.newToken(now) })
     if (rotated) return this.session(rotated.userId, rotated.token)
-    const row = await this.queries.tokenByHash.first({ hash })
-    if (!row || row.revoked_at !== null) throw new AppError('REFRESH_TOKEN_INVALID')
+    const row = await this.queries.tokenById.first({ id: old.id })
+    if (!row || !safeEqual(row.token_hash, old.hash) || row.revoked_at !== null)
+      throw new AppError('REFRESH_TOKEN_INVALID')
     if (row.rotated_at === null && row.expires_at <= now) throw new AppError('REFRESH_TOKEN_EXPIRED')
     // Rotated already: presented a second time, so copied. (Live, yet not rotated above, can only be a
     // PostgreSQL refresh with this same token that rotated it between the two statements: reused too.)
@@ -299,12 +311,9 @@ export class SessionService {
 
   /** Ends the session the token belongs to. Unknown tokens are ignored, as RFC 7009 §2.2 prescribes. */
   async logout(token: string): Promise<void> {
-    const row = await this.db
-      .selectFrom('refresh_tokens')
-      .select(['user_id', 'family_id'])
-      .where('token_hash', '=', hmac(this.refreshKey, token))
-      .executeTakeFirst()
-    if (row) await this.revokeFamily(row, Date.now())
+    const old = this.presented(token)
+    const row = old && (await this.queries.tokenById.first({ id: old.id }))
+    if (row && safeEqual(row.token_hash, old.hash)) await this.revokeFamily(row, Date.now())
   }
 
   /** Returns the user id of a valid access token. */
@@ -329,6 +338,12 @@ export class SessionService {
       .executeTakeFirst()
   }
 
+  /** The row a presented refresh token names and the HMAC it must match, or null if it is not one of ours. */
+  private presented(token: string): Presented | null {
+    if (token.length !== TOKEN_LENGTH || token[ID_LENGTH] !== '.') return null
+    return { id: token.slice(0, ID_LENGTH), hash: hmac(this.refreshKey, token) }
+  }
+
   private session(userId: number, refreshToken: string): Session {
     const iat = Math.floor(Date.now() / 1000)
     return {
@@ -343,24 +358,33 @@ export class SessionService {
    * PostgreSQL: a batch of refreshes in one statement (rotateBatch); for each, the successor of its live
    * token and the token's user, or null.
    */
-  private async rotateMany(rows: readonly Waiting<string>[]): Promise<(Rotated | null)[]> {
+  private async rotateMany(rows: readonly Waiting<Presented>[]): Promise<(Rotated | null)[]> {
     const { rows: rotated } = await this.queries.rotateBatch.execute({
       ...toColumns(rows.map((r) => r.values)),
-      oldHash: rows.map((r) => r.of),
+      oldId: rows.map((r) => r.of.id),
+      oldHash: rows.map((r) => r.of.hash),
     })
     const successors: (Rotated | null)[] = rows.map(() => null)
     for (const { n, user_id } of rotated)
-      successors[n - 1] = { token: (rows[n - 1] as Waiting<string>).token, userId: user_id }
+      successors[n - 1] = { token: (rows[n - 1] as Waiting<Presented>).token, userId: user_id }
     return successors
   }
 
-  /** A new refresh token made at `now`: what the client gets, and what its row stores (only the HMAC). */
+  /**
+   * A new refresh token made at `now`: what the client gets, and what its row stores (only the HMAC).
+   *
+   * The token is `<row id>.<32 random bytes>`, a split token: the id finds the row by its primary key, and
+   * the row's HMAC of the whole token must match. Found by its HMAC instead, every sign-in and refresh
+   * wrote an entry at a random place of a unique index on the hashes, a page no other write of its batch
+   * shared (docs/SCALING.md). The id says when the token was made; the random part is the secret.
+   */
   private newToken(now: number): { token: string; values: NewToken } {
-    const token = randomToken()
+    const id = timeOrderedId()
+    const token = `${id}.${randomToken()}`
     return {
       token,
       values: {
-        id: timeOrderedId(),
+        id,
         hash: hmac(this.refreshKey, token),
         now,
         expiresAt: now + REFRESH_TOKEN_SECONDS * 1000,

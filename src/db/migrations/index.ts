@@ -3,7 +3,7 @@ import { initial } from './001_initial.js'
 import { smsDelivery } from './002_sms_delivery.js'
 import { blockedPrefixes } from './003_blocked_prefixes.js'
 import { otpEvents } from './004_otp_events.js'
-import { refreshTokensByUser } from './005_refresh_tokens_by_user.js'
+import { refreshTokensSplit } from './005_refresh_tokens_split.js'
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres'
@@ -16,7 +16,7 @@ const MIGRATIONS = {
   '002_sms_delivery': smsDelivery,
   '003_blocked_prefixes': blockedPrefixes,
   '004_otp_events': otpEvents,
-  '005_refresh_tokens_by_user': refreshTokensByUser,
+  '005_refresh_tokens_split': refreshTokensSplit,
 } satisfies Record<string, (ctx: MigrationContext) => Migration>
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import test from 'node:test'
+import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
+import { migrator, openDatabase } from '../../src/db/index.js'
+import { BACKENDS, SECRET, testConfig } from '../helpers.js'
+
+for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
+  test(`[${backend.name}] migration 005 keeps the refresh tokens issued before it, drops the unique index on their hashes, and goes back down`, {
+    skip: backend.skip,
+  }, async (t) => {
+    const handle = openDatabase(testConfig(await backend.env(t)).database)
+    t.after(() => handle.close())
+    const migrations = await migrator(handle)
+    assert.equal((await migrations.migrateTo('004_otp_events')).error, undefined)
+    const db = handle.db
+    const now = Date.now()
+    const user = await db
+      .insertInto('users')
+      .values({ phone: '+998901234567', full_name: null, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    // A token as issued before 005: opaque, found by its HMAC.
+    const legacy = 'an-opaque-token-of-before'
+    const row = {
+      id: timeOrderedId(),
+      user_id: user.id,
+      family_id: timeOrderedId(),
+      token_hash: hmac(deriveKey(SECRET, 'refresh-token'), legacy),
+      created_at: now,
+      expires_at: now + 86_400_000,
+      rotated_at: null,
+      revoked_at: null,
+    }
+    await db.insertInto('refresh_tokens').values(row).execute()
+
+    assert.equal((await migrations.migrateToLatest()).error, undefined)
+    assert.deepEqual(await db.selectFrom('refresh_tokens').selectAll().execute(), [row])
+    // Two rows with one hash can exist now (the id is what is unique), and a user's deletion takes its
+    // tokens along still.
+    await db
+      .insertInto('refresh_tokens')
+      .values({ ...row, id: timeOrderedId() })
+      .execute()
+    await db.deleteFrom('refresh_tokens').where('id', '!=', row.id).execute()
+
+    assert.equal((await migrations.migrateDown()).error, undefined)
+    assert.deepEqual(await db.selectFrom('refresh_tokens').selectAll().execute(), [row])
+    await assert.rejects(
+      db
+        .insertInto('refresh_tokens')
+        .values({ ...row, id: timeOrderedId() })
+        .execute(),
+      /unique|UNIQUE/,
+    )
+    assert.equal((await migrations.migrateToLatest()).error, undefined)
+    await db.deleteFrom('users').execute()
+    assert.deepEqual(await db.selectFrom('refresh_tokens').selectAll().execute(), [])
+  })
