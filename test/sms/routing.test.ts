@@ -3,8 +3,8 @@ import { test } from 'node:test'
 import pino from 'pino'
 import { parsePhone } from '../../src/phone/index.js'
 import { rowWrites } from '../../src/sms/log-writes.js'
-import { SmsSender } from '../../src/sms/sender.js'
-import { buildTestApp, FakeSms, LogCapture, post } from '../helpers.js'
+import { type SenderOptions, SmsSender } from '../../src/sms/sender.js'
+import { buildTestApp, FakeSms, LogCapture, post, type TestApp } from '../helpers.js'
 import { fakeGateway, localGatewaysEnv } from './gateway-fakes.js'
 
 const PHONE = '+998901234567'
@@ -139,17 +139,33 @@ test('default routes: Uzbek numbers local-first, Twilio last; other countries Tw
   })
 })
 
+/** A sender over fake providers on the test app's database, for the circuit breaker's tests. */
+function breakerSender(
+  ta: TestApp,
+  providers: FakeSms[],
+  options: Pick<SenderOptions, 'routes' | 'circuit'> & Partial<SenderOptions> & { logs?: LogCapture },
+): SmsSender {
+  const { logs = new LogCapture(), ...rest } = options
+  return new SmsSender(providers, ta.app.storage.db.db, pino(logs), {
+    timeoutMs: 1000,
+    prices: { prices: [], uzsPerUsd: 12700 },
+    ...rest,
+  })
+}
+
+/** Eskiz first for Uzbek numbers, Twilio after it and for every other country. */
+const ESKIZ_THEN_TWILIO = { byCountry: { UZ: ['eskiz', 'twilio'] }, fallback: ['twilio'] }
+
 test('circuit breaker: a provider failing in a row is skipped, then tried again and its recovery logged', async (t) => {
   const ta = await buildTestApp(t)
   const logs = new LogCapture()
   const eskiz = new FakeSms('eskiz')
   const twilio = new FakeSms('twilio')
   let now = 1_000_000
-  const sender = new SmsSender([eskiz, twilio], ta.app.storage.db.db, pino(logs), {
-    timeoutMs: 1000,
-    routes: { byCountry: { UZ: ['eskiz', 'twilio'] }, fallback: ['twilio'] },
+  const sender = breakerSender(ta, [eskiz, twilio], {
+    logs,
+    routes: ESKIZ_THEN_TWILIO,
     circuit: { failures: 2, openMs: 30_000 },
-    prices: { prices: [], uzsPerUsd: 12700 },
     now: () => now,
   })
   const phone = parsePhone(PHONE)
@@ -190,11 +206,9 @@ test('circuit breaker: a trial that never reached the provider (the SMS log fail
   let now = 0
   let logDown = false
   const writes = rowWrites(ta.app.storage.db.db)
-  const sender = new SmsSender([eskiz, twilio], ta.app.storage.db.db, pino(new LogCapture()), {
-    timeoutMs: 1000,
-    routes: { byCountry: { UZ: ['eskiz', 'twilio'] }, fallback: ['twilio'] },
+  const sender = breakerSender(ta, [eskiz, twilio], {
+    routes: ESKIZ_THEN_TWILIO,
     circuit: { failures: 1, openMs: 10_000 },
-    prices: { prices: [], uzsPerUsd: 12700 },
     now: () => now,
     logWrites: {
       pending: async (row) => {
@@ -226,11 +240,10 @@ test('circuit breaker: a failed trial reopens; with every provider open they are
   const logs = new LogCapture()
   const eskiz = new FakeSms('eskiz')
   let now = 0
-  const sender = new SmsSender([eskiz], ta.app.storage.db.db, pino(logs), {
-    timeoutMs: 1000,
+  const sender = breakerSender(ta, [eskiz], {
+    logs,
     routes: null,
     circuit: { failures: 1, openMs: 10_000 },
-    prices: { prices: [], uzsPerUsd: 12700 },
     now: () => now,
   })
   const phone = parsePhone(PHONE)
@@ -251,12 +264,7 @@ test('circuit breaker: a failed trial reopens; with every provider open they are
   )
   // A refused number says nothing about the gateway: it does not count as a failure.
   const other = new FakeSms('playmobile')
-  const s2 = new SmsSender([other], ta.app.storage.db.db, pino(logs), {
-    timeoutMs: 1000,
-    routes: null,
-    circuit: { failures: 1, openMs: 10_000 },
-    prices: { prices: [], uzsPerUsd: 12700 },
-  })
+  const s2 = breakerSender(ta, [other], { logs, routes: null, circuit: { failures: 1, openMs: 10_000 } })
   other.fail('invalid_recipient')
   await assert.rejects(s2.send(phone, 'code'), { kind: 'invalid_recipient' })
   assert.equal(s2.circuits.isOpen('playmobile'), false)
