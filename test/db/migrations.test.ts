@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import test from 'node:test'
+import { sql } from 'kysely'
 import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
 import { migrator, openDatabase } from '../../src/db/index.js'
 import { BACKENDS, SECRET, testConfig } from '../helpers.js'
@@ -56,3 +57,25 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
     await db.deleteFrom('users').execute()
     assert.deepEqual(await db.selectFrom('refresh_tokens').selectAll().execute(), [])
   })
+
+const postgres = BACKENDS.find((b) => b.name === 'postgres')
+test('[postgres] migration 005 keeps a (user, family) index built beforehand, concurrently, as its comment advises', {
+  skip: postgres?.skip ?? true,
+}, async (t) => {
+  const handle = openDatabase(testConfig(await postgres?.env(t)).database)
+  t.after(() => handle.close())
+  const migrations = await migrator(handle)
+  assert.equal((await migrations.migrateTo('004_otp_events')).error, undefined)
+  await sql`create index concurrently refresh_tokens_user_family on refresh_tokens (user_id, family_id)`.execute(
+    handle.db,
+  )
+  assert.equal((await migrations.migrateToLatest()).error, undefined)
+  const { rows } = await sql<{ name: string }>`select indexname as name from pg_indexes
+      where schemaname = current_schema() and tablename = 'refresh_tokens' order by indexname`.execute(
+    handle.db,
+  )
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    ['refresh_tokens_pkey', 'refresh_tokens_user_family'],
+  )
+})

@@ -8,7 +8,10 @@ import type { MigrationContext } from './index.js'
 //   id in them and are refused (REFRESH_TOKEN_INVALID): their users sign in again.
 // - one of the two on user_id and family_id: a single (user_id, family_id) index serves a family's
 //   revocation (which knows the user as well) and a user's deletion (its first column).
-// SQLite cannot drop a UNIQUE column constraint, so there the table is rebuilt.
+// SQLite cannot drop a UNIQUE column constraint, so there the table is rebuilt. On PostgreSQL a plain CREATE
+// INDEX holds writes to the table back while it builds: on a large table, build it first with
+// `create index concurrently refresh_tokens_user_family on refresh_tokens (user_id, family_id)`, and the
+// migration keeps it.
 export function refreshTokensSplit({ dialect }: MigrationContext) {
   const columns = sql.raw(
     'id, user_id, family_id, token_hash, created_at, expires_at, rotated_at, revoked_at',
@@ -37,6 +40,7 @@ export function refreshTokensSplit({ dialect }: MigrationContext) {
   const userFamilyIndex = (db: Kysely<unknown>) =>
     db.schema
       .createIndex('refresh_tokens_user_family')
+      .ifNotExists()
       .on('refresh_tokens')
       .columns(['user_id', 'family_id'])
       .execute()
