@@ -160,7 +160,8 @@ function sessionQueries(db: Db) {
      * statement, one round trip where finding the token, BEGIN, UPDATE, INSERT and COMMIT took five for
      * each. A token is rotated only if it is live (not rotated, not revoked, not expired), and its successor
      * is inserted only if this statement rotated it; a token presented twice in the batch is rotated for its
-     * first presentation only. No row back for a refresh means refresh must find out why.
+     * first presentation only (a token is its id and its hash together: a forged secret for the same id in
+     * the batch must not take the real token's place and leave it looking reused). No row back for a refresh means refresh must find out why.
      */
     rotateBatch: new PreparedQuery(db, (v: Columns<NewToken> & { oldId: string[]; oldHash: string[] }) =>
       rawQuery<{ n: number; user_id: number }>(
@@ -172,7 +173,7 @@ function sessionQueries(db: Db) {
           ),
           rotated as (
             update refresh_tokens as t set rotated_at = i.now
-            from (select distinct on (old_id) * from input order by old_id, n) as i
+            from (select distinct on (old_id, old_hash) * from input order by old_id, old_hash, n) as i
             where t.id = i.old_id and t.token_hash = i.old_hash and t.rotated_at is null and t.revoked_at is null
               and t.expires_at > i.now
             returning i.n, t.user_id, t.family_id

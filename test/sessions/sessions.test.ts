@@ -163,6 +163,26 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
     },
   )
 
+  test(
+    `[${backend.name}] a forged secret for a token's id, sent alongside the real token, neither wins nor gets the session revoked`,
+    opts,
+    async (t) => {
+      const ta = await buildTestApp(t, { env: await backend.env(t) })
+      const s = await signIn(ta)
+      const forged = tokenOf(s.refresh_token.split('.')[0] as string, 'guessed')
+      // Called in one turn, so that on PostgreSQL both go in one batch statement (rotateBatch).
+      const [bad, good] = await Promise.allSettled([
+        ta.app.sessions.refresh(forged),
+        ta.app.sessions.refresh(s.refresh_token),
+      ])
+      assert.equal(bad?.status === 'rejected' && bad.reason.code, 'REFRESH_TOKEN_INVALID')
+      assert.equal(good?.status, 'fulfilled')
+      const successor = good?.status === 'fulfilled' ? good.value.refresh_token : ''
+      const next = await post(ta.app, REFRESH, { refresh_token: successor })
+      assert.equal(next.statusCode, 200, 'the family is not revoked')
+    },
+  )
+
   test(`[${backend.name}] concurrent refreshes with one token: exactly one succeeds`, opts, async (t) => {
     const ta = await buildTestApp(t, { env: await backend.env(t) })
     const s = await signIn(ta)
