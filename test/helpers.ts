@@ -6,10 +6,12 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import pg from 'pg'
 import type { SmsPrice } from '../src/abuse/guard.js'
 import { buildApp } from '../src/app.js'
 import { type Config, ConfigError, loadConfig } from '../src/config.js'
+import type { DatabaseHandle } from '../src/db/index.js'
 import type { OtpEventsLimits } from '../src/otp/events.js'
 import {
   type SendResult,
@@ -241,4 +243,14 @@ export function configProblems(env: Record<string, string>): string[] {
     throw err
   }
   return []
+}
+
+/** The names of a table's indexes (in the current schema on PostgreSQL), sorted. */
+export async function indexesOf(handle: DatabaseHandle, table: string): Promise<string[]> {
+  const query =
+    handle.kind === 'postgres'
+      ? sql<{ name: string }>`select indexname as name from pg_indexes
+          where schemaname = current_schema() and tablename = ${table}`
+      : sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = ${table}`
+  return (await query.execute(handle.db)).rows.map((r) => r.name).sort()
 }

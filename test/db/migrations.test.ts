@@ -3,7 +3,7 @@ import test from 'node:test'
 import { sql } from 'kysely'
 import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
 import { migrator, openDatabase } from '../../src/db/index.js'
-import { BACKENDS, SECRET, testConfig } from '../helpers.js'
+import { BACKENDS, indexesOf, SECRET, testConfig } from '../helpers.js'
 
 for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
   test(`[${backend.name}] migration 005 keeps the refresh tokens issued before it, drops the unique index on their hashes, and goes back down`, {
@@ -70,12 +70,8 @@ test('[postgres] migration 005 keeps a (user, family) index built beforehand, co
     handle.db,
   )
   assert.equal((await migrations.migrateToLatest()).error, undefined)
-  const { rows } = await sql<{ name: string }>`select indexname as name from pg_indexes
-      where schemaname = current_schema() and tablename = 'refresh_tokens' order by indexname`.execute(
-    handle.db,
-  )
-  assert.deepEqual(
-    rows.map((r) => r.name),
-    ['refresh_tokens_pkey', 'refresh_tokens_user_family'],
-  )
+  assert.deepEqual(await indexesOf(handle, 'refresh_tokens'), [
+    'refresh_tokens_pkey',
+    'refresh_tokens_user_family',
+  ])
 })

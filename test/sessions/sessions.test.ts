@@ -6,7 +6,7 @@ import type { Pool } from 'pg'
 import { EXPIRED_ROWS_SWEEP_MS } from '../../src/app.js'
 import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
 import { EXPIRED_TOKENS_KEPT_MS, REFRESH_TOKEN_SECONDS } from '../../src/sessions/service.js'
-import { BACKENDS, buildTestApp, post, SECRET, signIn } from '../helpers.js'
+import { BACKENDS, buildTestApp, indexesOf, post, SECRET, signIn } from '../helpers.js'
 
 const REFRESH = '/api/v1/auth/refresh'
 const LOGOUT = '/api/v1/auth/logout'
@@ -234,13 +234,7 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
       const s = await signIn(ta)
       const db = ta.app.storage.db.db
       const postgres = backend.name === 'postgres'
-      const indexes = postgres
-        ? sql<{ name: string }>`select indexname as name from pg_indexes
-            where schemaname = current_schema() and tablename = 'refresh_tokens'`
-        : sql<{
-            name: string
-          }>`select name from sqlite_master where type = 'index' and tbl_name = 'refresh_tokens'`
-      const names = (await indexes.execute(db)).rows.map((r) => r.name).sort()
+      const names = await indexesOf(ta.app.storage.db, 'refresh_tokens')
       assert.deepEqual(
         names,
         postgres
