@@ -5,7 +5,9 @@ import type { MigrationContext } from './index.js'
 // sign-in and refresh (on SQLite a page that no other write of its batch shared; docs/SCALING.md):
 // - the unique index on the tokens' HMACs: a token now names its row (`<id>.<secret>`,
 //   SessionService.newToken) and is found by the primary key. Tokens issued before this migration have no
-//   id in them and are refused (REFRESH_TOKEN_INVALID): their users sign in again.
+//   id in them and are refused (REFRESH_TOKEN_INVALID): their users sign in again. Replace every instance
+//   at once across this migration, not one by one: an older instance issues tokens a newer one refuses,
+//   and looks tokens up by an HMAC that no index holds any more.
 // - one of the two on user_id and family_id: a single (user_id, family_id) index serves a family's
 //   revocation (which knows the user as well) and a user's deletion (its first column).
 // SQLite cannot drop a UNIQUE column constraint, so there the table is rebuilt. On PostgreSQL a plain CREATE
