@@ -14,9 +14,10 @@ const ISSUER = 'royal-taxi'
 /** How long an expired refresh token's row is kept before the sweep removes it (see `sweep`). */
 export const EXPIRED_TOKENS_KEPT_MS = 7 * 24 * 3600 * 1000
 const SWEEP_CHUNK = 500
-/** A refresh token is a 36-character row id, a dot and 43 characters of randomness (`newToken`). */
+/** A refresh token is a 36-character row id, a dot and 32 random bytes in base64url (`newToken`). */
 const ID_LENGTH = 36
-const TOKEN_LENGTH = ID_LENGTH + 1 + 43
+const SECRET_BYTES = 32
+const TOKEN_LENGTH = ID_LENGTH + 1 + Math.ceil((SECRET_BYTES * 4) / 3)
 
 export interface Session {
   access_token: string
@@ -161,7 +162,8 @@ function sessionQueries(db: Db) {
      * each. A token is rotated only if it is live (not rotated, not revoked, not expired), and its successor
      * is inserted only if this statement rotated it; a token presented twice in the batch is rotated for its
      * first presentation only (a token is its id and its hash together: a forged secret for the same id in
-     * the batch must not take the real token's place and leave it looking reused). No row back for a refresh means refresh must find out why.
+     * the batch must not take the real token's place and leave it looking reused). No row back for a
+     * refresh means refresh must find out why.
      */
     rotateBatch: new PreparedQuery(db, (v: Columns<NewToken> & { oldId: string[]; oldHash: string[] }) =>
       rawQuery<{ n: number; user_id: number }>(
@@ -300,9 +302,8 @@ export class SessionService {
       ? this.rotateNow(old, now)
       : await this.rotations.add({ of: old, ...this.newToken(now) })
     if (rotated) return this.session(rotated.userId, rotated.token)
-    const row = await this.queries.tokenById.first({ id: old.id })
-    if (!row || !safeEqual(row.token_hash, old.hash) || row.revoked_at !== null)
-      throw new AppError('REFRESH_TOKEN_INVALID')
+    const row = await this.rowOf(old)
+    if (!row || row.revoked_at !== null) throw new AppError('REFRESH_TOKEN_INVALID')
     if (row.rotated_at === null && row.expires_at <= now) throw new AppError('REFRESH_TOKEN_EXPIRED')
     // Rotated already: presented a second time, so copied. (Live, yet not rotated above, can only be a
     // PostgreSQL refresh with this same token that rotated it between the two statements: reused too.)
@@ -313,8 +314,8 @@ export class SessionService {
   /** Ends the session the token belongs to. Unknown tokens are ignored, as RFC 7009 §2.2 prescribes. */
   async logout(token: string): Promise<void> {
     const old = this.presented(token)
-    const row = old && (await this.queries.tokenById.first({ id: old.id }))
-    if (row && safeEqual(row.token_hash, old.hash)) await this.revokeFamily(row, Date.now())
+    const row = old && (await this.rowOf(old))
+    if (row) await this.revokeFamily(row, Date.now())
   }
 
   /** Returns the user id of a valid access token. */
@@ -343,6 +344,12 @@ export class SessionService {
   private presented(token: string): Presented | null {
     if (token.length !== TOKEN_LENGTH || token[ID_LENGTH] !== '.') return null
     return { id: token.slice(0, ID_LENGTH), hash: hmac(this.refreshKey, token) }
+  }
+
+  /** The row a presented token names, if it holds the token's HMAC (compared in constant time). */
+  private async rowOf(old: Presented) {
+    const row = await this.queries.tokenById.first({ id: old.id })
+    return row && safeEqual(row.token_hash, old.hash) ? row : undefined
   }
 
   private session(userId: number, refreshToken: string): Session {
@@ -381,7 +388,7 @@ export class SessionService {
    */
   private newToken(now: number): { token: string; values: NewToken } {
     const id = timeOrderedId()
-    const token = `${id}.${randomToken()}`
+    const token = `${id}.${randomToken(SECRET_BYTES)}`
     return {
       token,
       values: {
