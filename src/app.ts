@@ -51,6 +51,7 @@ declare module 'fastify' {
     sms: SmsSender
     receipts: ReceiptService
     abuse: AbuseGuard
+    limits: LimiterFactory
     metrics: Metrics
     otpEvents: OtpEvents
   }
@@ -67,7 +68,7 @@ export interface AppOverrides {
   otpEventLimits?: OtpEventsLimits
 }
 
-/** How often expired codes and refresh tokens long past their expiry are deleted. */
+/** How often expired codes, refresh tokens long past their expiry and ended rate-limit windows are deleted. */
 export const EXPIRED_ROWS_SWEEP_MS = 10 * 60 * 1000
 
 /** The providers the settings enable (SMS_ROUTES decides, per country, which are tried and in what order). */
@@ -257,6 +258,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('sms', sms)
   app.decorate('receipts', receipts)
   app.decorate('abuse', guard)
+  app.decorate('limits', limiters)
   app.decorate('metrics', metrics)
   app.decorate('otpEvents', events)
   registerMetrics(app, metrics, config.metrics.token)
@@ -267,6 +269,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       .sweep(Date.now())
       .then((removed) => removed > 0 && log.info({ removed }, `removed ${removed} expired refresh token(s)`))
       .catch((err) => log.warn({ err }, 'could not remove expired refresh tokens'))
+    limiters
+      .sweep(Date.now())
+      .then((removed) => removed > 0 && log.info({ removed }, `removed ${removed} expired rate-limit row(s)`))
+      .catch((err) => log.warn({ err }, 'could not remove expired rate-limit rows'))
   }, EXPIRED_ROWS_SWEEP_MS)
   sweep.unref()
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { sql } from 'kysely'
 import {
   type RateLimiterAbstract,
   RateLimiterPostgres,
@@ -8,6 +9,9 @@ import {
 } from 'rate-limiter-flexible'
 import type { DatabaseHandle } from '../db/index.js'
 import { AppError, type ErrorCode } from '../errors.js'
+
+/** Rows one statement of the sweep looks at (SQLite) or removes (PostgreSQL). */
+const SWEEP_CHUNK = 2000
 
 export interface LimitSpec {
   name: string
@@ -76,6 +80,53 @@ export class LimiterFactory {
     const client = this.redis?.client
     if (client) return async (key) => Number((await client.get(limiter.getKey(key))) ?? 0)
     return async (key) => (await limiter.get(key))?.consumedPoints ?? 0
+  }
+
+  /**
+   * Removes the rows of limits whose window has ended; returns how many went. rate-limiter-flexible treats
+   * such a row as absent (the next request starts a new window over it) but never deletes it, so without
+   * this every number and address that ever asked for a code kept a row in every limit's table. Redis
+   * expires its keys itself.
+   *
+   * In chunks, each a statement of its own with the event loop free in between, so SQLite's one connection
+   * is never held long. An expired row is not told apart by any index (one would cost every request a
+   * write), so SQLite walks the table by rowid, a range of `chunk` rows at a time; PostgreSQL, whose scans
+   * do not hold up this process, removes up to `chunk` rows per statement.
+   */
+  async sweep(now: number, chunk = SWEEP_CHUNK): Promise<number> {
+    if (this.redis) return 0
+    let removed = 0
+    for (const table of new Set(this.specs.map((s) => limitTable(s.name))))
+      removed += await this.sweepTable(sql.table(table), now, chunk)
+    return removed
+  }
+
+  private async sweepTable(table: ReturnType<typeof sql.table>, now: number, chunk: number): Promise<number> {
+    const db = this.database.db
+    const pause = () => new Promise((resolve) => setImmediate(resolve))
+    let removed = 0
+    if (this.database.kind === 'sqlite') {
+      const { rows } = await sql<{ top: number | null }>`select max(rowid) as top from ${table}`.execute(db)
+      const top = rows[0]?.top ?? 0
+      for (let from = 0; from < top; from += chunk) {
+        const r = await sql`delete from ${table}
+          where rowid > ${from} and rowid <= ${from + chunk} and expire <= ${now}`.execute(db)
+        removed += Number(r.numAffectedRows ?? 0)
+        await pause()
+      }
+      return removed
+    }
+    for (;;) {
+      // ctid names the row version the inner scan saw: a row a request renewed meanwhile is a new version,
+      // and the expiry is checked again on it.
+      const r = await sql`delete from ${table}
+        where ctid = any(array(select ctid from ${table} where expire <= ${now} limit ${chunk}))
+        and expire <= ${now}`.execute(db)
+      const n = Number(r.numAffectedRows ?? 0)
+      removed += n
+      if (n < chunk) return removed
+      await pause()
+    }
   }
 }
 

@@ -374,7 +374,7 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
     assert.equal(await ta.app.sessions.sweep(now), 0)
   })
 
-test('the service itself sweeps expired codes and long-expired refresh tokens, every ten minutes', async (t) => {
+test('the service itself sweeps expired codes, long-expired refresh tokens and ended limit windows, every ten minutes', async (t) => {
   t.mock.timers.enable({ apis: ['setInterval'] })
   const ta = await buildTestApp(t)
   const db = ta.app.storage.db.db
@@ -398,19 +398,24 @@ test('the service itself sweeps expired codes and long-expired refresh tokens, e
     .updateTable('otp_codes')
     .set({ expires_at: Date.now() - 1 })
     .execute()
+  await sql`update rate_limit_otp_ip set expire = ${Date.now() - 1}`.execute(db)
   const rows = async () => ({
     tokens: (await db.selectFrom('refresh_tokens').select('family_id').execute()).length,
     codes: (await db.selectFrom('otp_codes').select('phone').execute()).length,
+    limits: (await sql`select key from rate_limit_otp_ip`.execute(db)).rows.length,
   })
-  assert.deepEqual(await rows(), { tokens: 2, codes: 1 })
+  assert.deepEqual(await rows(), { tokens: 2, codes: 1, limits: 1 })
 
   t.mock.timers.tick(EXPIRED_ROWS_SWEEP_MS - 1)
   await new Promise((r) => setImmediate(r))
-  assert.deepEqual(await rows(), { tokens: 2, codes: 1 }, 'not before ten minutes')
+  assert.deepEqual(await rows(), { tokens: 2, codes: 1, limits: 1 }, 'not before ten minutes')
   t.mock.timers.tick(1)
-  for (let i = 0; i < 50 && (await rows()).tokens > 1; i++) await new Promise((r) => setImmediate(r))
-  assert.deepEqual(await rows(), { tokens: 1, codes: 0 })
+  // Done when both sweeps have said so (each logs once it has gone through all its rows).
+  const swept = () => ta.logs.lines.filter((l) => /^removed 1 expired/.test(l.msg)).length === 2
+  for (let i = 0; i < 100 && !swept(); i++) await new Promise((r) => setImmediate(r))
+  assert.deepEqual(await rows(), { tokens: 1, codes: 0, limits: 0 })
   assert.ok(ta.logs.lines.some((l) => l.msg === 'removed 1 expired refresh token(s)'))
+  assert.ok(ta.logs.lines.some((l) => l.msg === 'removed 1 expired rate-limit row(s)'))
 })
 
 /** An app on PostgreSQL and its pool, for the tests that look at what goes over the wire. */
