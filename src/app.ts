@@ -222,6 +222,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
               name: 'otp_resend',
               points: 1,
               durationSeconds: config.otp.resendSeconds,
+              perNumber: true,
             })
           : null,
     },

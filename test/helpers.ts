@@ -254,3 +254,12 @@ export async function indexesOf(handle: DatabaseHandle, table: string): Promise<
       : sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = ${table}`
   return (await query.execute(handle.db)).rows.map((r) => r.name).sort()
 }
+
+/** The names of the tables (in the current schema on PostgreSQL), sorted. */
+export async function tablesOf(handle: DatabaseHandle): Promise<string[]> {
+  const query =
+    handle.kind === 'postgres'
+      ? sql<{ name: string }>`select tablename as name from pg_tables where schemaname = current_schema()`
+      : sql<{ name: string }>`select name from sqlite_master where type = 'table'`
+  return (await query.execute(handle.db)).rows.map((r) => r.name).sort()
+}

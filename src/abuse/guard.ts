@@ -63,8 +63,18 @@ export async function createAbuseLimiters(factory: LimiterFactory, config: Confi
   // Daily keys carry the UTC date, so a new day starts a new counter; the duration only lets old keys expire.
   const [numberHour, numberDay, prefixSent, prefixVerified, failedVerifications, verifyIp, refreshIp] =
     await Promise.all([
-      factory.create({ name: 'otp_number_hour', points: a.perNumberHour, durationSeconds: 3600 }),
-      factory.create({ name: 'otp_number_day', points: a.perNumberDay, durationSeconds: day }),
+      factory.create({
+        name: 'otp_number_hour',
+        points: a.perNumberHour,
+        durationSeconds: 3600,
+        perNumber: true,
+      }),
+      factory.create({
+        name: 'otp_number_day',
+        points: a.perNumberDay,
+        durationSeconds: day,
+        perNumber: true,
+      }),
       factory.create({
         name: 'otp_prefix_sent',
         points: a.pumping.maxCodesPerPrefix,
@@ -79,6 +89,7 @@ export async function createAbuseLimiters(factory: LimiterFactory, config: Confi
         name: 'otp_verify_failed',
         points: a.failedVerificationsPerDay,
         durationSeconds: 2 * day,
+        perNumber: true,
       }),
       factory.create({ name: 'verify_ip', points: a.verifyIpLimitPerMinute, durationSeconds: 60 }),
       factory.create({ name: 'refresh_ip', points: a.refreshIpLimitPerMinute, durationSeconds: 60 }),

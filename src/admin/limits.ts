@@ -2,7 +2,7 @@ import { isIP } from 'node:net'
 import type { Redis } from 'ioredis'
 import { sql } from 'kysely'
 import type { DatabaseHandle } from '../db/index.js'
-import { type LimitSpec, limitRedisPrefix, limitTable } from '../otp/limits.js'
+import { type LimitSpec, limitRedisPrefix, limitTable, rowKeySuffix } from '../otp/limits.js'
 
 export interface LimitedKey {
   /** The limit's name, e.g. otp_ip (requests per IP) or otp_resend (the per-number cooldown). */
@@ -31,19 +31,25 @@ export async function limitedKeys(
 ): Promise<LimitedKey[]> {
   const out: LimitedKey[] = []
   for (const spec of specs) {
+    // A per-number limit's rows share their table with the number's other counters (`<number>:<limit>`).
+    const suffix = !redis && spec.perNumber ? rowKeySuffix(spec.name) : ''
     const rows = redis
       ? await redisKeys(redis.client, limitRedisPrefix(redis.keyPrefix, spec.name), now)
       : (
           await sql<{ key: string; points: number; expire: number | null }>`
-            select key, points, expire from ${sql.table(limitTable(spec.name))}
-            where points >= ${spec.points} and (expire is null or expire > ${now})`.execute(database.db)
+            select key, points, expire from ${sql.table(limitTable(spec))}
+            where points >= ${spec.points} and (expire is null or expire > ${now})
+            ${suffix ? sql`and substr(key, length(key) - ${suffix.length - 1}) = ${suffix}` : sql``}`.execute(
+            database.db,
+          )
         ).rows
     for (const r of rows) {
       if (Number(r.points) < spec.points) continue
+      const key = r.key.slice(0, r.key.length - suffix.length)
       out.push({
         limit: spec.name,
-        subject: subjectOf(spec.name, r.key),
-        key: r.key,
+        subject: subjectOf(spec.name, key),
+        key,
         count: Number(r.points),
         max: spec.points,
         retry_after: r.expire === null ? 0 : Math.max(1, Math.ceil((Number(r.expire) - now) / 1000)),

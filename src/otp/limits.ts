@@ -17,7 +17,20 @@ export interface LimitSpec {
   name: string
   points: number
   durationSeconds: number
+  /** Counted per phone number: kept in the SQL table the number's other counters share (NUMBER_LIMITS_TABLE). */
+  perNumber?: boolean
 }
+
+/**
+ * The SQL table of the limits counted per phone number (the cooldown, the hourly and daily caps, the wrong
+ * guesses), each row keyed `<number>:<limit>`. Number first, so one number's counters are neighbours in the
+ * table's index: a send's three go into one page instead of three pages at random places of three tables,
+ * and on SQLite every page a batch of writes touches is a frame of the write-ahead log at its commit and a
+ * copy at the checkpoint. Measured on those three upserts alone (300,000 numbers, batches of 50): 56 → 35 µs
+ * of SQLite per send, 3.3 → 1.8 log frames. Created by migration 006 (which moved the rows of the tables
+ * each of these limits had before); Redis keeps one key per limit, as ever.
+ */
+export const NUMBER_LIMITS_TABLE = 'rate_limit_number'
 
 /**
  * Creates limiters in the shared store: Redis when configured, otherwise the database itself, so that every
@@ -43,29 +56,37 @@ export class LimiterFactory {
         useRedisPackage: false,
       })
     }
-    const tableName = limitTable(spec.name)
-    return await new Promise<RateLimiterAbstract>((resolve, reject) => {
-      const done = (err?: unknown) => (err ? reject(err) : resolve(limiter))
-      // For SQLite the client is the group-committing connection (src/db/statements.ts): its statement cache
-      // spares rate-limiter-flexible's prepare() per call, and its batch takes the counters' writes, each
-      // upsert without a savepoint of its own.
-      const limiter: RateLimiterAbstract =
-        this.database.kind === 'sqlite'
-          ? new RateLimiterSQLite(
-              {
-                ...base,
-                storeClient: this.database.raw.singleStatementClient(),
-                storeType: 'better-sqlite3',
-                tableName,
-                keyPrefix: '',
-              },
-              done,
-            )
-          : new RateLimiterPostgres(
-              { ...base, storeClient: this.database.raw, tableName, keyPrefix: '' },
-              done,
-            )
+    const tableName = limitTable(spec)
+    // rate-limiter-flexible creates each limit's own table at start-up; the shared one comes with migration 006.
+    const tableCreated = spec.perNumber === true
+    // The constructor calls back once the table is there (at once for a table it need not create).
+    let settle!: (err?: unknown) => void
+    const ready = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err ? reject(err) : resolve())
     })
+    // For SQLite the client is the group-committing connection (src/db/statements.ts): its statement cache
+    // spares rate-limiter-flexible's prepare() per call, and its batch takes the counters' writes, each
+    // upsert without a savepoint of its own.
+    const limiter: RateLimiterAbstract =
+      this.database.kind === 'sqlite'
+        ? new RateLimiterSQLite(
+            {
+              ...base,
+              storeClient: this.database.raw.singleStatementClient(),
+              storeType: 'better-sqlite3',
+              tableName,
+              tableCreated,
+              keyPrefix: '',
+            },
+            settle,
+          )
+        : new RateLimiterPostgres(
+            { ...base, storeClient: this.database.raw, tableName, tableCreated, keyPrefix: '' },
+            settle,
+          )
+    await ready
+    if (spec.perNumber) keyAfterNumber(limiter, spec.name)
+    return limiter
   }
 
   /**
@@ -96,7 +117,7 @@ export class LimiterFactory {
   async sweep(now: number, chunk = SWEEP_CHUNK): Promise<number> {
     if (this.redis) return 0
     let removed = 0
-    for (const table of new Set(this.specs.map((s) => limitTable(s.name))))
+    for (const table of new Set(this.specs.map(limitTable)))
       removed += await this.sweepTable(sql.table(table), now, chunk)
     return removed
   }
@@ -130,8 +151,22 @@ export class LimiterFactory {
   }
 }
 
+/**
+ * Stores the keys of a per-number limit as `<number>:<limit>`. rate-limiter-flexible builds every stored key
+ * with `getKey` (and reads one back with `parseKey`), which by itself would put a prefix first.
+ */
+function keyAfterNumber(limiter: RateLimiterAbstract, name: string): void {
+  const suffix = rowKeySuffix(name)
+  limiter.getKey = (key: string) => key + suffix
+  limiter.parseKey = (rowKey: string) => rowKey.slice(0, -suffix.length)
+}
+
+/** What follows the number in the row key of a per-number limit. */
+export const rowKeySuffix = (name: string) => `:${name}`
+
 /** Where a limit lives: the SQL table, or the Redis key prefix under REDIS_KEY_PREFIX. */
-export const limitTable = (name: string) => `rate_limit_${name}`
+export const limitTable = (spec: LimitSpec) =>
+  spec.perNumber ? NUMBER_LIMITS_TABLE : `rate_limit_${spec.name}`
 export const limitRedisPrefix = (keyPrefix: string, name: string) => `${keyPrefix}limit:${name}`
 
 /**

@@ -266,8 +266,8 @@ test('a send refused by several caps at once leaves none of them counted', async
         ta.app.storage.db.db,
       )
     ).rows[0]?.points
-  assert.equal(await points('rate_limit_otp_number_hour', PHONE), 2)
-  assert.equal(await points('rate_limit_otp_number_day', PHONE), 2)
+  assert.equal(await points('rate_limit_number', `${PHONE}:otp_number_hour`), 2)
+  assert.equal(await points('rate_limit_number', `${PHONE}:otp_number_day`), 2)
   assert.equal(await points('rate_limit_otp_prefix_sent', '+998901234'), 2, 'nor the prefix counter')
 })
 

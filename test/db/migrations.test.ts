@@ -3,7 +3,7 @@ import test from 'node:test'
 import { sql } from 'kysely'
 import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
 import { migrator, openDatabase } from '../../src/db/index.js'
-import { BACKENDS, indexesOf, SECRET, testConfig } from '../helpers.js'
+import { BACKENDS, indexesOf, SECRET, tablesOf, testConfig } from '../helpers.js'
 
 for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
   test(`[${backend.name}] migration 005 keeps the refresh tokens issued before it, drops the unique index on their hashes, and goes back down`, {
@@ -44,7 +44,7 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
       .execute()
     await db.deleteFrom('refresh_tokens').where('id', '!=', row.id).execute()
 
-    assert.equal((await migrations.migrateDown()).error, undefined)
+    assert.equal((await migrations.migrateTo('004_otp_events')).error, undefined)
     assert.deepEqual(await db.selectFrom('refresh_tokens').selectAll().execute(), [row])
     await assert.rejects(
       db
@@ -75,3 +75,59 @@ test('[postgres] migration 005 keeps a (user, family) index built beforehand, co
     'refresh_tokens_user_family',
   ])
 })
+
+for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
+  test(`[${backend.name}] migration 006 moves the running windows of the per-number limits into one table, and back down`, {
+    skip: backend.skip,
+  }, async (t) => {
+    const handle = openDatabase(testConfig(await backend.env(t)).database)
+    t.after(() => handle.close())
+    const migrations = await migrator(handle)
+    assert.equal((await migrations.migrateTo('005_refresh_tokens_split')).error, undefined)
+    const db = handle.db
+    const now = Date.now()
+    // The tables as rate-limiter-flexible made them before (the cooldown's absent: OTP_RESEND_SECONDS=0).
+    for (const limit of ['otp_number_hour', 'otp_number_day', 'otp_verify_failed', 'otp_ip']) {
+      const table = sql.table(`rate_limit_${limit}`)
+      await sql`create table ${table} (key varchar(255) primary key, points integer not null default 0, expire bigint)`.execute(
+        db,
+      )
+      await sql`insert into ${table} values ('+998901234567', 2, ${now + 60_000}), ('+998911234567', 1, ${now - 1})`.execute(
+        db,
+      )
+    }
+    const rows = async (table: string) =>
+      (
+        await sql<{
+          key: string
+          points: number
+        }>`select key, points from ${sql.table(table)} order by key`.execute(db)
+      ).rows.map((r) => `${r.key} ${r.points}`)
+
+    assert.equal((await migrations.migrateToLatest()).error, undefined)
+    assert.deepEqual(await rows('rate_limit_number'), [
+      '+998901234567:otp_number_day 2',
+      '+998901234567:otp_number_hour 2',
+      '+998901234567:otp_verify_failed 2',
+    ])
+    const limitTables = async () => (await tablesOf(handle)).filter((n) => n.startsWith('rate_limit_'))
+    assert.deepEqual(await limitTables(), ['rate_limit_number', 'rate_limit_otp_ip'])
+    assert.deepEqual(
+      await rows('rate_limit_otp_ip'),
+      ['+998901234567 2', '+998911234567 1'],
+      'not a per-number limit',
+    )
+
+    assert.equal((await migrations.migrateTo('005_refresh_tokens_split')).error, undefined)
+    assert.deepEqual(await limitTables(), [
+      'rate_limit_otp_ip',
+      'rate_limit_otp_number_day',
+      'rate_limit_otp_number_hour',
+      'rate_limit_otp_resend',
+      'rate_limit_otp_verify_failed',
+    ])
+    assert.deepEqual(await rows('rate_limit_otp_number_hour'), ['+998901234567 2'])
+    assert.deepEqual(await rows('rate_limit_otp_resend'), [])
+    assert.equal((await migrations.migrateToLatest()).error, undefined)
+    assert.equal((await rows('rate_limit_number')).length, 3)
+  })

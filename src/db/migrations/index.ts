@@ -4,6 +4,7 @@ import { smsDelivery } from './002_sms_delivery.js'
 import { blockedPrefixes } from './003_blocked_prefixes.js'
 import { otpEvents } from './004_otp_events.js'
 import { refreshTokensSplit } from './005_refresh_tokens_split.js'
+import { numberLimits } from './006_number_limits.js'
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres'
@@ -17,6 +18,7 @@ const MIGRATIONS = {
   '003_blocked_prefixes': blockedPrefixes,
   '004_otp_events': otpEvents,
   '005_refresh_tokens_split': refreshTokensSplit,
+  '006_number_limits': numberLimits,
 } satisfies Record<string, (ctx: MigrationContext) => Migration>
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
