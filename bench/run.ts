@@ -1,4 +1,5 @@
-// `npm run bench`: the service against the ceiling of its own HTTP stack, measured in the same run.
+// `npm run bench`: the service against the ceiling of its own HTTP stack, each scenario measured in turns
+// with the ceiling (bench/load.ts, `measurePaired`).
 // Options: --duration S (10) --warmup S (3) --connections N (50) --log-level L (info) --only sqlite|postgres
 //          --only twilio (just the Twilio row) --no-twilio --profile (node --cpu-prof into bench/results/profiles) --readme (update the README table)
 //          --scenario send|wrong|right|refresh (measure one scenario, e.g. to profile it alone; repeatable)
@@ -11,7 +12,14 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { type LoadSettings, type Measurement, measure, prepare, type Scenario } from './load.js'
+import {
+  type LoadSettings,
+  type Measurement,
+  measurePaired,
+  prepare,
+  type Scenario,
+  slicesOf,
+} from './load.js'
 import { ask, type Child, ROOT, startHelper, startOptions, startService } from './processes.js'
 
 const { values: args } = parseArgs({
@@ -186,16 +194,14 @@ async function signIns(server: Child, count: number): Promise<string[]> {
 // ---- passes ------------------------------------------------------------------------------------------------
 interface Row extends Measurement {
   scenario: string
-  ratio: number | null
+  /** The ceiling, measured in turns with the scenario (`measurePaired`): what its ratio is taken against. */
+  ceiling: Measurement
+  ratio: number
   target: number | null
 }
 
 interface Pass {
   backend: string
-  /** The ceiling measured before the pass's scenarios and after them (the host's speed can drift). */
-  ceilings: Measurement[]
-  /** Their mean: what every ratio of the pass is taken against. */
-  ceilingRequestsPerSecond: number
   rows: Row[]
   notes: string[]
 }
@@ -315,43 +321,34 @@ function shares(m: Measurement): string {
   return `event loop ${m.eventLoopThreadBusyPercent} % busy, machine ${m.machineIdlePercent} % idle`
 }
 
-/** A scenario measured; its ratio waits for the pass's second ceiling. */
-function measured(scenario: string, m: Measurement): Omit<Row, 'ratio' | 'target'> {
+/** A scenario measured in turns with the ceiling, as a row of the table. */
+function row(
+  scenario: string,
+  paired: { measured: Measurement; ceiling: Measurement },
+  targets: Record<string, number>,
+): Row {
+  const { measured: m, ceiling } = paired
+  const ratio = Math.round((m.requestsPerSecond / ceiling.requestsPerSecond) * 1000) / 1000
   console.log(
-    `  ${scenario}: ${m.requestsPerSecond} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, ` +
-      `non-2xx ${m.non2xx}, unexpected ${m.unexpected}, peak RSS ${m.peakRssMb} MB, ${m.serverCpuUsPerRequest} µs CPU/request, ` +
-      shares(m),
+    `  ${scenario}: ${m.requestsPerSecond} req/s, ${ratio} of the ceiling's ${ceiling.requestsPerSecond}, ` +
+      `p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, non-2xx ${m.non2xx}, unexpected ${m.unexpected}, ` +
+      `peak RSS ${m.peakRssMb} MB, ${m.serverCpuUsPerRequest} µs CPU/request, ${shares(m)}; ` +
+      `the ceiling's ${shares(ceiling)}`,
   )
-  return { scenario, ...m }
+  return { scenario, ...m, ceiling, ratio, target: targets[scenario] ?? null }
 }
-
-async function measureCeiling(when: string): Promise<Measurement> {
-  const server = await startHelper('ceiling.ts')
-  try {
-    const ceiling = await measure(server, ceilingScenario, load)
-    console.log(
-      `  ceiling ${when}: ${ceiling.requestsPerSecond} req/s, p99 ${ceiling.latencyP99Ms} ms, ${shares(ceiling)}`,
-    )
-    return ceiling
-  } finally {
-    await server.stop()
-  }
-}
-
-/**
- * How far apart the two ceilings of a pass may be before the report says so: on a shared host the same
- * route has measured 20,000 and 38,000 req/s minutes apart, and a ratio is only as good as its ceiling.
- */
-const CEILING_DRIFT_NOTED = 0.15
 
 async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
   console.log(`\n== ${storage.name}`)
   const dir = mkdtempSync(join(tmpdir(), 'royal-taxi-bench-'))
   const notes: string[] = []
-  const rows: Omit<Row, 'ratio' | 'target'>[] = []
+  const rows: Row[] = []
+  // Up for the whole pass, idle while the service is driven: every scenario is measured in turns with it.
+  const ceilingServer = await startHelper('ceiling.ts')
+  const ceiling = { server: ceilingServer, scenario: ceilingScenario }
+  const paired = async (scenario: Scenario, server: Child, settle?: () => Promise<void>) =>
+    row(scenario.name, await measurePaired({ server, scenario }, ceiling, load, settle), storage.targets)
   try {
-    const before = await measureCeiling('before')
-
     const label = storage.env.REDIS_URL ? 'postgres' : 'sqlite'
     const server =
       args.only === 'twilio'
@@ -362,8 +359,8 @@ async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
         // Without a send-otp run, its rate is taken as 3000/s for sizing the pool of codes.
         let sendRate = 3000
         if (selected('send')) {
-          const send = await measure(server, sendOtp(), load, storage.settle)
-          rows.push(measured('send-otp', send))
+          const send = await paired(sendOtp(), server, storage.settle)
+          rows.push(send)
           sendRate = send.requestsPerSecond
         }
 
@@ -372,20 +369,15 @@ async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
           // 2.3×); past the pool's end its answers count as unexpected, so a short pool shows in the table.
           const seconds = load.warmupSeconds + load.durationSeconds
           const pool = await prepareCodes(server, Math.max(2000, Math.ceil(sendRate * seconds * 3)))
-          if (selected('wrong')) {
-            const wrong = await measure(server, verifyWrong(pool), load, storage.settle)
-            rows.push(measured('verify-otp (wrong code)', wrong))
-          }
-          if (selected('right')) {
-            const right = await measure(server, verifyRight(pool), load, storage.settle)
-            rows.push(measured('verify-otp (right code)', right))
-          }
+          if (selected('wrong')) rows.push(await paired(verifyWrong(pool), server, storage.settle))
+          if (selected('right')) rows.push(await paired(verifyRight(pool), server, storage.settle))
         }
 
         if (selected('refresh')) {
-          const tokens = await signIns(server, load.connections * 4)
-          const refreshed = await measure(server, refresh(tokens), load, storage.settle)
-          rows.push(measured('refresh', refreshed))
+          // Every run that stops (the warm-up, each slice) loses the successors of the requests then in
+          // flight, one token a connection; four tokens a connection are left over.
+          const tokens = await signIns(server, load.connections * (slicesOf(load) + 5))
+          rows.push(await paired(refresh(tokens), server, storage.settle))
         }
       } finally {
         await server.stop()
@@ -406,9 +398,7 @@ async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
         }
         const twilioServer = await startService(env, twilioDir, nodeFlags('twilio'))
         try {
-          const name = 'send-otp via Twilio (fake, 5 ms)'
-          const m = await measure(twilioServer, sendOtp(name), load)
-          rows.push(measured(name, m))
+          rows.push(await paired(sendOtp('send-otp via Twilio (fake, 5 ms)'), twilioServer))
           const stats = await ask<{ connections: number; messages: number }>(fake, { stats: true }, 'stats')
           notes.push(
             `Twilio fake: ${stats.messages} messages over ${stats.connections} TCP connections (keep-alive), answering after ${TWILIO_DELAY_MS} ms.`,
@@ -421,35 +411,13 @@ async function runPass(storage: Storage, withTwilio: boolean): Promise<Pass> {
         await fake.stop()
       }
     }
-    const after = await measureCeiling('after')
-    const ceiling = Math.round((before.requestsPerSecond + after.requestsPerSecond) / 2)
-    const drift = Math.abs(before.requestsPerSecond - after.requestsPerSecond) / ceiling
-    if (drift > CEILING_DRIFT_NOTED) {
-      notes.push(
-        `The ceiling measured ${before.requestsPerSecond} req/s before the scenarios and ${after.requestsPerSecond} after ` +
-          `(${Math.round(drift * 100)} % apart): the host's speed changed during the pass, so its ratios are uncertain by about as much.`,
-      )
-      console.log(`  ${notes.at(-1)}`)
-    }
-    const ratioed = rows.map((r) => ({
-      ...r,
-      ratio: Math.round((r.requestsPerSecond / ceiling) * 1000) / 1000,
-      target: storage.targets[r.scenario] ?? null,
-    }))
-    for (const r of ratioed) console.log(`  ${r.scenario}: ${r.ratio} of the ceiling (${ceiling} req/s)`)
-    return {
-      backend: storage.name,
-      ceilings: [before, after],
-      ceilingRequestsPerSecond: ceiling,
-      rows: ratioed,
-      notes,
-    }
+    return { backend: storage.name, rows, notes }
   } finally {
+    await ceilingServer.stop()
     await storage.cleanup()
     rmSync(dir, { recursive: true, force: true })
   }
 }
-
 // ---- report ------------------------------------------------------------------------------------------------
 function machine() {
   const cpu = cpus()
@@ -470,30 +438,30 @@ function markdown(report: Report): string {
   const lines = [
     `Run ${report.startedAt} on ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}. ` +
       `autocannon and the server share the cores. ${report.settings.connections} connections, ` +
-      `${report.settings.warmupSeconds} s warm-up, ${report.settings.durationSeconds} s measured; ` +
+      `${report.settings.warmupSeconds} s warm-up, ${report.settings.durationSeconds} s measured ` +
+      `(each scenario and, in turns with it, the ceiling); ` +
       `LOG_LEVEL=${report.settings.logLevel}, logs to stdout (a file) and LOG_FILE. ` +
       `The service started as \`npm start\` does: \`${report.settings.serverCommand}\`.`,
     '',
   ]
   for (const pass of report.passes) {
+    const ceilings = pass.rows.map((r) => r.ceiling.requestsPerSecond)
+    const { slices } = report.settings
     lines.push(
-      `**${pass.backend}** — ceiling (bare Fastify, same body): ${pass.ceilingRequestsPerSecond} req/s ` +
-        `(the mean of ${pass.ceilings.map((c) => c.requestsPerSecond).join(' before the scenarios and ')} after). ` +
-        `Its event loop was ${pass.ceilings.map((c) => c.eventLoopThreadBusyPercent ?? '—').join(' and ')} % busy, ` +
-        `the machine ${pass.ceilings.map((c) => c.machineIdlePercent ?? '—').join(' and ')} % idle.`,
+      `**${pass.backend}** — each scenario measured in turns with the ceiling (bare Fastify, same body), ` +
+        `${slices === 1 ? 'one slice' : `${slices} slices`} of each: the ceiling measured ${Math.min(...ceilings)}–${Math.max(...ceilings)} req/s over the pass.`,
       '',
     )
     lines.push(
-      '| scenario | req/s | × ceiling | target | p50 ms | p99 ms | non-2xx | unexpected | peak RSS MB | server CPU µs/req | event loop busy % | machine idle % |',
+      '| scenario | req/s | ceiling req/s | × ceiling | target | p50 ms | p99 ms | non-2xx | unexpected | peak RSS MB | server CPU µs/req | event loop busy % | machine idle % |',
     )
-    lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+    lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
     for (const r of pass.rows) {
-      const target =
-        r.target === null ? '—' : `≥ ${r.target} ${r.ratio !== null && r.ratio >= r.target ? '✓' : '✗'}`
+      const target = r.target === null ? '—' : `≥ ${r.target} ${r.ratio >= r.target ? '✓' : '✗'}`
       lines.push(
-        `| ${r.scenario} | ${r.requestsPerSecond} | ${r.ratio} | ${target} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ` +
-          `${r.non2xx} | ${r.unexpected} | ${r.peakRssMb ?? '—'} | ${r.serverCpuUsPerRequest ?? '—'} | ` +
-          `${r.eventLoopThreadBusyPercent ?? '—'} | ${r.machineIdlePercent ?? '—'} |`,
+        `| ${r.scenario} | ${r.requestsPerSecond} | ${r.ceiling.requestsPerSecond} | ${r.ratio} | ${target} | ` +
+          `${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.non2xx} | ${r.unexpected} | ${r.peakRssMb ?? '—'} | ` +
+          `${r.serverCpuUsPerRequest ?? '—'} | ${r.eventLoopThreadBusyPercent ?? '—'} | ${r.machineIdlePercent ?? '—'} |`,
       )
     }
     for (const note of pass.notes) lines.push('', note)
@@ -505,7 +473,10 @@ function markdown(report: Report): string {
       'other than the scenario expects, plus errors and timeouts. "event loop busy" is the share of the ' +
       "measured run's wall time that the server's main thread spent on a core (near 100: the event loop is " +
       'the bound, however much of the machine is left); "machine idle" is the share of all cores\' time that ' +
-      'nothing used, the load generator, PostgreSQL and Redis included.',
+      'nothing used, the load generator, PostgreSQL and Redis included. "ceiling req/s" is the bare route ' +
+      "measured in slices alternating with the scenario's (ceiling, scenario, scenario, ceiling, …), so that " +
+      'both see the host at the same speed: on these shared hosts the ceiling has measured twice as fast ' +
+      'at the end of a pass as at its start.',
   )
   return lines.join('\n')
 }
@@ -513,7 +484,7 @@ function markdown(report: Report): string {
 interface Report {
   startedAt: string
   machine: ReturnType<typeof machine>
-  settings: LoadSettings & { logLevel: string; serverCommand: string }
+  settings: LoadSettings & { slices: number; logLevel: string; serverCommand: string }
   passes: Pass[]
 }
 
@@ -550,6 +521,7 @@ async function main(): Promise<void> {
     machine: machine(),
     settings: {
       ...load,
+      slices: slicesOf(load),
       logLevel: LOG_LEVEL,
       serverCommand: ['node', ...startOptions(), 'dist/server.js'].join(' '),
     },
