@@ -2,6 +2,8 @@
 // and by package. Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [last-seconds]
 // With last-seconds, only the samples of the profile's last seconds count: the measured phase, without the
 // start-up and the codes prepared before it (the process stops right after it).
+// The measured phase alternates with the ceiling's slices, during which the service waits: its "(idle)" share
+// includes them, and the other shares compare with each other, not with the whole.
 import { readFileSync } from 'node:fs'
 
 interface Node {
