@@ -113,7 +113,14 @@ for (const backend of BACKENDS) {
     skip: backend.skip,
   }, async (t) => {
     const ta = await buildTestApp(t, { env: { ...OPEN, ...(await backend.env(t)) }, otpEventLimits: HELD })
-    await sql`drop table otp_events`.execute(ta.app.storage.db.db)
+    // The table refuses every row rather than being dropped: a table dropped while another test file
+    // migrates makes Kysely's introspection there fail (it lists the tables of every schema).
+    const storage = ta.app.storage.db
+    if (storage.kind === 'postgres')
+      await sql`alter table otp_events add constraint refused check (false) not valid`.execute(storage.db)
+    else
+      await sql`create trigger otp_events_refused before insert on otp_events
+        begin select raise(abort, 'statistics refused'); end`.execute(storage.db)
     const sent = await Promise.all([1, 2, 3, 4, 5].map((i) => post(ta.app, SEND, { phone: phone(i) })))
     assert.deepEqual(new Set(sent.map((r) => r.statusCode)), new Set([200]))
     const verified = await post(ta.app, VERIFY, { phone: phone(1), code: ta.sms.codeFor(phone(1)) })
