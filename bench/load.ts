@@ -1,5 +1,6 @@
-// Driving load with autocannon: one scenario = a warm-up run, then a measured run, with a request body made
-// per request (distinct phone numbers, prepared codes, a queue of refresh tokens).
+// Driving load with autocannon: one scenario = a warm-up run, then measured slices taking turns with the
+// ceiling's (`measurePaired`), with a request body made per request (distinct phone numbers, prepared codes,
+// a queue of refresh tokens).
 import autocannon from 'autocannon'
 import { type Child, machineTicks, processStats, resetPeakRss } from './processes.js'
 
@@ -165,25 +166,6 @@ const SLICE_SECONDS = 2
 /** How many slices a paired measurement cuts each side's measured time into. */
 export function slicesOf(load: LoadSettings): number {
   return Math.max(1, Math.round(load.durationSeconds / (load.sliceSeconds ?? SLICE_SECONDS)))
-}
-
-/**
- * Warms up, runs `settle` (the storage's upkeep between warm-up and measurement, if it has any), then
- * measures.
- */
-export async function measure(
-  server: Child,
-  scenario: Scenario,
-  load: LoadSettings,
-  settle?: () => Promise<void>,
-): Promise<Measurement> {
-  const tally = new Tally({ server, scenario })
-  resetPeakRss(server.pid)
-  if (load.warmupSeconds > 0)
-    await fire(server.url, scenario, load.connections, { duration: load.warmupSeconds })
-  await settle?.()
-  await tally.slice(load.connections, load.durationSeconds)
-  return tally.measurement()
 }
 
 /**
