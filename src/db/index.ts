@@ -153,17 +153,47 @@ export async function migrator(handle: DatabaseHandle): Promise<Migrator> {
 
 /** Applies every pending migration; returns the names of those it ran. */
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {
-  const { error, results } = await (await migrator(handle)).migrateToLatest()
-  if (error) throw error
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+  const migrations = await migrator(handle)
+  return whileCatalogSettles(async () => {
+    const { error, results } = await migrations.migrateToLatest()
+    if (error) throw error
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+  })
 }
 
 /** Every known migration and when it was applied (null: pending). Reads only: creates no table. */
 export async function migrationStatus(
   handle: DatabaseHandle,
 ): Promise<{ name: string; appliedAt: Date | null }[]> {
-  const list = await (await migrator(handle)).getMigrations()
+  const migrations = await migrator(handle)
+  const list = await whileCatalogSettles(() => migrations.getMigrations())
   return list.map((m) => ({ name: m.name, appliedAt: m.executedAt ?? null }))
+}
+
+/**
+ * SQLSTATEs of a table or schema dropped while a query was reading about it: undefined_table and
+ * invalid_schema_name. Kysely's migrator finds its bookkeeping tables by listing the tables of *every*
+ * schema, with functions that look each table up by name (`pg_get_serial_sequence`), so another deployment
+ * in another schema of the same database that migrates down or drops its schema at that moment fails our
+ * migration, though nothing of ours changed. The test suite, a schema per test file, met it in CI.
+ */
+const CATALOG_CHANGED = new Set(['42P01', '3F000'])
+const MIGRATION_TRIES = 3
+
+/**
+ * Runs `step` again when it failed on CATALOG_CHANGED, which only PostgreSQL raises. Safe for migrations:
+ * there Kysely runs the pending ones in one transaction, so a failed try leaves nothing behind, and the next
+ * applies what is still pending.
+ */
+export async function whileCatalogSettles<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step()
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code
+      if (attempt >= MIGRATION_TRIES || typeof code !== 'string' || !CATALOG_CHANGED.has(code)) throw err
+    }
+  }
 }
 
 export async function ping(db: Db): Promise<void> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import test from 'node:test'
 import { sql } from 'kysely'
 import { deriveKey, hmac, timeOrderedId } from '../../src/crypto.js'
-import { migrator, openDatabase } from '../../src/db/index.js'
+import { type DatabaseHandle, migrate, migrationStatus, migrator, openDatabase } from '../../src/db/index.js'
 import { BACKENDS, indexesOf, SECRET, tablesOf, testConfig } from '../helpers.js'
 
 for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
@@ -130,4 +130,65 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
     assert.deepEqual(await rows('rate_limit_otp_resend'), [])
     assert.equal((await migrations.migrateToLatest()).error, undefined)
     assert.equal((await rows('rate_limit_number')).length, 3)
+  })
+
+/**
+ * `handle` with a database whose catalog listing (Kysely's introspection, which its migrator reads) fails
+ * with `failures`, one per call, before it answers as usual; `calls` counts the listings.
+ */
+function failingCatalog(handle: DatabaseHandle, failures: Error[]) {
+  const counter = { calls: 0 }
+  const db = new Proxy(handle.db, {
+    get(target, prop) {
+      if (prop === 'introspection') {
+        const real = target.introspection
+        return {
+          getSchemas: () => real.getSchemas(),
+          getMetadata: (options?: Parameters<typeof real.getMetadata>[0]) => real.getMetadata(options),
+          getTables: async (options?: Parameters<typeof real.getTables>[0]) => {
+            counter.calls++
+            const failure = failures.shift()
+            if (failure) throw failure
+            return real.getTables(options)
+          },
+        }
+      }
+      const value = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return { handle: { ...handle, db } as DatabaseHandle, counter }
+}
+
+/** An error as pg reports it, with its SQLSTATE. */
+const pgError = (code: string, message: string) => Object.assign(new Error(message), { code })
+
+for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
+  test(`[${backend.name}] migrating tries again when a table or schema of another deployment vanished while the catalog was listed, and only then`, {
+    skip: backend.skip,
+  }, async (t) => {
+    const opened = openDatabase(testConfig(await backend.env(t)).database)
+    t.after(() => opened.close())
+    const vanished = () => pgError('42P01', 'relation "test_other.otp_events" does not exist')
+
+    // A table (then a schema) dropped elsewhere mid-listing: the migration goes through on a later try.
+    const racing = failingCatalog(opened, [
+      vanished(),
+      pgError('3F000', 'schema "test_other" does not exist'),
+    ])
+    const applied = await migrate(racing.handle)
+    assert.ok(applied.length > 0)
+    assert.ok(racing.counter.calls > 2)
+    assert.ok((await tablesOf(opened)).includes('otp_codes'))
+    const status = failingCatalog(opened, [vanished()])
+    assert.ok((await migrationStatus(status.handle)).every((m) => m.appliedAt !== null))
+
+    // Any other failure is the migration's own: reported at once, not tried again.
+    const denied = failingCatalog(opened, [pgError('42501', 'permission denied for schema public')])
+    await assert.rejects(migrate(denied.handle), /permission denied/)
+    assert.equal(denied.counter.calls, 1)
+    // And a catalog that keeps changing is given up on after three tries.
+    const endless = failingCatalog(opened, [vanished(), vanished(), vanished(), vanished()])
+    await assert.rejects(migrate(endless.handle), /does not exist/)
+    assert.equal(endless.counter.calls, 3)
   })
