@@ -185,7 +185,7 @@ const MIGRATION_TRIES = 3
  * there Kysely runs the pending ones in one transaction, so a failed try leaves nothing behind, and the next
  * applies what is still pending.
  */
-export async function whileCatalogSettles<T>(step: () => Promise<T>): Promise<T> {
+async function whileCatalogSettles<T>(step: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await step()
