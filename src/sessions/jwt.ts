@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
+import { hmac } from '../crypto.js'
 
 // Access tokens: JWTs (RFC 7519) signed with HMAC-SHA256 (JWS, RFC 7515), made and checked with node:crypto.
 //
@@ -59,7 +60,7 @@ export class Hs256 {
   }
 
   private mac(input: string): string {
-    return createHmac('sha256', this.key).update(input).digest('base64url')
+    return hmac(this.key, input)
   }
 }
 
