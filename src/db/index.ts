@@ -1,141 +1,49 @@
-import { mkdirSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
-import SQLite from 'better-sqlite3'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
-import type { Pool, PoolClient } from 'pg'
+import type { Pool } from 'pg'
 import type { Config } from '../config.js'
-import { type Checkpointer, startCheckpointer } from './checkpointer.js'
 import { migrationProvider } from './migrations/index.js'
-import { statementName } from './prepared.js'
+import { openPool } from './postgres.js'
 import type { Database } from './schema.js'
-import { BatchingDatabase } from './statements.js'
+import { SqliteConnection } from './sqlite.js'
 
 export type Db = Kysely<Database>
 
 /**
- * The open database: Kysely for queries, plus the client that rate-limiter-flexible needs. For SQLite that
- * client is the group-committing connection Kysely also uses (statements.ts), so both share one batch.
- * `close` commits what is pending and resolves once every connection (the checkpoint thread's too) is closed.
+ * The open database: the engine's own connection for the stores (src/stores/), and Kysely over it for the
+ * migrations and the read models (admin reports, the CLI's log listing). `close` commits what is pending.
  */
 export type DatabaseHandle =
-  | { kind: 'sqlite'; db: Db; raw: BatchingDatabase; close(): Promise<void> }
-  | { kind: 'postgres'; db: Db; raw: Pool; close(): Promise<void> }
-
-// The PostgreSQL driver is loaded only when DATABASE_URL names PostgreSQL: the embedded default never needs it.
-const require = createRequire(import.meta.url)
-const loadPg = () => require('pg') as typeof import('pg')
-
-/**
- * Log pages after which the server's connection checkpoints itself (SQLite's default is 1000): under
- * sustained writes the log grows to 256 MB before it starts over (at light load the worker's passes catch up
- * and it starts over sooner). Each such checkpoint stalls one commit for 7–14 ms (it copies what the worker
- * has not yet and syncs twice), so the rarer the better: at 16,000 pages there were 3–4 a second at 7,000
- * sends a second, and the p99 of send-otp was 21–22 ms against 15–18 ms at 64,000 (docs/SCALING.md).
- */
-export const SERVER_AUTOCHECKPOINT_PAGES = 64000
+  | { kind: 'sqlite'; db: Db; sqlite: SqliteConnection; close(): Promise<void> }
+  | { kind: 'postgres'; db: Db; pool: Pool; close(): Promise<void> }
 
 /**
  * Opens the database. `groupCommit` (the server) commits SQLite writes in batches, one per turn of the event
- * loop (statements.ts); without it (the CLI, tests that read through a second connection) each write commits
- * at once. PostgreSQL commits per statement either way: its pool already spreads the load.
+ * loop (sqlite.ts); without it (the CLI, tests that read through a second connection) each write commits at
+ * once. PostgreSQL commits per statement either way.
  */
 export function openDatabase(
   config: Config['database'],
-  options: {
-    groupCommit?: boolean
-    onWarning?: (message: string) => void
-    /** The server's own checkpoint, in log pages (tests make it small to reach it quickly). */
-    autocheckpointPages?: number
-  } = {},
+  options: { groupCommit?: boolean } = {},
 ): DatabaseHandle {
   if (config.kind === 'sqlite') {
-    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
-    const raw = new SQLite(config.path)
-    // WAL lets readers run beside the writer; busy_timeout waits for a lock instead of failing at once when
-    // a second process (the CLI) writes.
-    raw.pragma('journal_mode = WAL')
-    raw.pragma('synchronous = NORMAL')
-    raw.pragma('busy_timeout = 5000')
-    raw.pragma('foreign_keys = ON')
-    const groupCommit = options.groupCommit ?? false
-    let checkpointer: Checkpointer | null = null
-    if (groupCommit && config.path !== ':memory:') {
-      // The server copies the log into the database on a worker thread (checkpointer.ts). Its own automatic
-      // checkpoint stays, at a larger size: by then the worker has copied nearly everything (all but its
-      // last 50 ms), and it is what lets the log start over: under sustained writes a checkpoint from
-      // another connection never finds the log fully copied before the next write, and the file grew
-      // without bound (1.5 GB after 60,000 sends).
-      raw.pragma(`wal_autocheckpoint = ${options.autocheckpointPages ?? SERVER_AUTOCHECKPOINT_PAGES}`)
-      checkpointer = startCheckpointer(config.path, options.onWarning)
-    }
-    const batching = new BatchingDatabase(raw, { groupCommit })
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: batching }) })
+    const sqlite = new SqliteConnection(config.path, options)
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite.db }) })
     return {
       kind: 'sqlite',
-      raw: batching,
+      sqlite,
       db,
-      // The checkpoint thread's connection closes last, so it folds the log into the file and removes it.
       close: async () => {
-        await db.destroy()
-        await checkpointer?.stop()
+        // Kysely's destroy closes the connection; what is pending is committed first.
+        sqlite.close()
       },
     }
   }
-  const pg = loadPg()
-  const raw = new pg.Pool({
-    connectionString: config.url,
-    max: 10,
-    connectionTimeoutMillis: 3000,
-    // BIGINT (int8, OID 20) arrives from pg as a string to protect values above 2^53; our BIGINTs are epoch
-    // milliseconds, far below that.
-    types: {
-      getTypeParser: (oid: number, format?: string) =>
-        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
-    },
-  })
-  // An idle client that loses its connection (the server restarted) emits 'error'; without a listener that
-  // would crash the process. The pool replaces the client on the next query.
-  raw.on('error', () => {})
-  // A checked-out client whose connection drops mid-query (the server stopped, the network cut) both rejects
-  // the query and emits 'error'; the pool listens only while the client is idle, so without this listener the
-  // process would crash on an outage instead of answering 503. The rejected query carries the error.
-  raw.on('connect', (client) => client.on('error', () => {}))
-  raw.on('connect', namePreparedQueries)
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: raw }) })
-  return { kind: 'postgres', raw, db, close: () => db.destroy() }
+  const pool = openPool(config.url)
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { kind: 'postgres', pool, db, close: () => db.destroy() }
 }
-
-/**
- * Makes the hot paths' queries (PreparedQuery) named prepared statements on this PostgreSQL connection:
- * PostgreSQL parses and plans each once per connection instead of on every run, and the client sends only
- * Bind and Execute. Kysely's driver sends every query unnamed, which PostgreSQL parses and plans anew; on
- * two cores shared with PostgreSQL that was a quarter of right-code verify's throughput (docs/SCALING.md).
- * Any other query (the admin console's, built per call) goes out unnamed as before, so the statements a
- * connection keeps are bounded by the code.
- */
-function namePreparedQueries(client: PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>
-  // Statements this connection can no longer run prepared: a column was added to a table they read with
-  // `*` (another instance's migration in a rolling deploy), and PostgreSQL refuses to change a prepared
-  // statement's result type. They go out unnamed from then on, the first time included.
-  const unnamed = new Set<string>()
-  const named = (...args: unknown[]) => {
-    const [text, values] = args
-    const name =
-      typeof text === 'string' && args.length === 2 && !unnamed.has(text) ? statementName(text) : undefined
-    if (!name) return query(...args)
-    return query({ name, text, values }).catch((err: unknown) => {
-      if ((err as { code?: string }).code !== RESULT_TYPE_CHANGED) throw err
-      unnamed.add(text as string)
-      return query(text, values)
-    })
-  }
-  ;(client as { query: unknown }).query = named
-}
-
-/** SQLSTATE feature_not_supported, which "cached plan must not change result type" is raised as. */
-const RESULT_TYPE_CHANGED = '0A000'
 
 export async function migrator(handle: DatabaseHandle): Promise<Migrator> {
   // Kysely looks for its bookkeeping tables in any schema unless told which one; pin it to the schema our
@@ -198,4 +106,28 @@ async function whileCatalogSettles<T>(step: () => Promise<T>): Promise<T> {
 
 export async function ping(db: Db): Promise<void> {
   await sql`select 1`.execute(db)
+}
+
+/** DATABASE_URL without its password, for messages. */
+export function describeDatabase(database: Config['database']): string {
+  if (database.kind === 'sqlite')
+    return `SQLite ${database.path === ':memory:' ? database.path : resolve(database.path)}`
+  try {
+    const url = new URL(database.url)
+    return `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`
+  } catch {
+    return 'PostgreSQL'
+  }
+}
+
+/** True when the settings name a SQLite file that is not there yet (the server or `migrate` creates it). */
+export function notCreatedYet(database: Config['database']): boolean {
+  return database.kind === 'sqlite' && database.path !== ':memory:' && !existsSync(database.path)
+}
+
+/** What to check when the database does not answer. */
+export function unreachableFix(database: Config['database']): string {
+  return database.kind === 'sqlite'
+    ? 'check that the file and its directory are readable and writable by this user'
+    : 'start PostgreSQL, or correct the host, port, user, password and database in DATABASE_URL'
 }

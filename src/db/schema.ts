@@ -33,7 +33,9 @@ export interface OtpCodesTable {
   expires_at: number
 }
 
-export type SmsStatus = 'pending' | 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
+/** Every status an SMS attempt can have, in the order a message goes through them. */
+export const SMS_STATUSES = ['pending', 'queued', 'sent', 'delivered', 'undelivered', 'failed'] as const
+export type SmsStatus = (typeof SMS_STATUSES)[number]
 
 export interface SmsLogTable {
   /** Our message id: also the id passed to gateways that accept one. */

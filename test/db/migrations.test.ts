@@ -104,7 +104,8 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis'))
         }>`select key, points from ${sql.table(table)} order by key`.execute(db)
       ).rows.map((r) => `${r.key} ${r.points}`)
 
-    assert.equal((await migrations.migrateToLatest()).error, undefined)
+    // To 006 only: 007 reorders the keys (test/stores/limits.test.ts).
+    assert.equal((await migrations.migrateTo('006_number_limits')).error, undefined)
     assert.deepEqual(await rows('rate_limit_number'), [
       '+998901234567:otp_number_day 2',
       '+998901234567:otp_number_hour 2',

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { MigrationContext } from './index.js'
+import type { MigrationContext } from './context.js'
 
 /**
  * Segments and cost on every SMS-log row, status times, and the delivery receipts gateways send back.

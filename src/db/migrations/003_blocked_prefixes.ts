@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { MigrationContext } from './index.js'
+import type { MigrationContext } from './context.js'
 
 /** Number prefixes that may not receive codes: blocked by the pumping detector or by an operator. */
 export function blockedPrefixes(_ctx: MigrationContext) {

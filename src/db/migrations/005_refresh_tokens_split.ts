@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { MigrationContext } from './index.js'
+import type { MigrationContext } from './context.js'
 
 // Two indexes of refresh_tokens go, each of which took an entry at a random place of its B-tree on every
 // sign-in and refresh (on SQLite a page that no other write of its batch shared; docs/SCALING.md):

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { MigrationContext } from './index.js'
+import type { MigrationContext } from './context.js'
 
 // The limits counted per phone number move into one table, rate_limit_number, each row keyed
 // `<number>:<limit>` (src/otp/limits.ts, NUMBER_LIMITS_TABLE: one number's counters then share a page of the

@@ -5,10 +5,8 @@ import { blockedPrefixes } from './003_blocked_prefixes.js'
 import { otpEvents } from './004_otp_events.js'
 import { refreshTokensSplit } from './005_refresh_tokens_split.js'
 import { numberLimits } from './006_number_limits.js'
-
-export interface MigrationContext {
-  dialect: 'sqlite' | 'postgres'
-}
+import { limitKeys } from './007_limit_keys.js'
+import type { MigrationContext } from './context.js'
 
 // One list of migrations for both engines; a migration that must differ asks `dialect`. Imported statically
 // (not read from a folder) so the compiled build and the tests run the very same list.
@@ -19,6 +17,7 @@ const MIGRATIONS = {
   '004_otp_events': otpEvents,
   '005_refresh_tokens_split': refreshTokensSplit,
   '006_number_limits': numberLimits,
+  '007_limit_keys': limitKeys,
 } satisfies Record<string, (ctx: MigrationContext) => Migration>
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

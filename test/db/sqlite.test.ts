@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import test, { type TestContext } from 'node:test'
+import SQLite from 'better-sqlite3'
+import { RateLimiterSQLite } from 'rate-limiter-flexible'
+import { SqliteConnection } from '../../src/db/sqlite.js'
+
+/** A file database opened twice: through the service's connection, and plainly, as another process would. */
+function open(t: TestContext, groupCommit = true) {
+  const dir = mkdtempSync(join(tmpdir(), 'royal-taxi-sqlite-'))
+  const file = join(dir, 'db.sqlite')
+  const conn = new SqliteConnection(file, { groupCommit })
+  conn.db.exec(`create table notes (id integer primary key, text text not null);
+    create table parent (id integer primary key);
+    create table child (parent_id integer references parent(id) deferrable initially deferred);`)
+  const other = new SQLite(file, { readonly: true })
+  t.after(() => {
+    other.close()
+    if (conn.db.open) conn.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const insert = (text: string) => conn.prepare('insert into notes (text) values (?)').run(text)
+  const mine = () =>
+    (conn.prepare('select text from notes order by id').all() as { text: string }[]).map((r) => r.text)
+  const seen = () =>
+    (other.prepare('select text from notes order by id').all() as { text: string }[]).map((r) => r.text)
+  return { conn, insert, mine, seen, file }
+}
+
+test('the writes of one turn commit together; each resolves only once committed', async (t) => {
+  const { conn, insert, mine, seen } = open(t)
+  const a = conn.write(() => insert('a'))
+  const b = conn.write(() => insert('b'))
+  assert.deepEqual(mine(), ['a', 'b'], 'reads on the connection see them at once')
+  assert.deepEqual(seen(), [], 'another connection sees nothing before the commit')
+  await Promise.all([a, b])
+  assert.deepEqual(seen(), ['a', 'b'], 'committed when the writes resolve')
+})
+
+test('a write that throws is undone alone; the rest of its batch commits', async (t) => {
+  const { conn, insert, seen } = open(t)
+  const kept = conn.write(() => insert('kept'))
+  await assert.rejects(
+    conn.write(() => {
+      insert('undone')
+      throw new Error('changed my mind')
+    }),
+    /changed my mind/,
+  )
+  await kept
+  assert.deepEqual(seen(), ['kept'])
+})
+
+test('a commit that fails rejects every write of its batch, and the next batch works', async (t) => {
+  const { conn, insert, mine, seen } = open(t)
+  const lost = conn.write(() => insert('lost'))
+  // A deferred foreign key is checked at COMMIT: this makes the commit itself fail.
+  const failing = conn.write(() => conn.prepare('insert into child (parent_id) values (42)').run())
+  await assert.rejects(lost, /FOREIGN KEY/)
+  await assert.rejects(failing, /FOREIGN KEY/)
+  assert.deepEqual(seen(), [])
+  assert.deepEqual(mine(), [], 'rolled back on this connection too')
+  await conn.write(() => insert('next'))
+  assert.deepEqual(seen(), ['next'])
+})
+
+test('closing commits what is pending', async (t) => {
+  const { conn, insert, file } = open(t)
+  void conn.write(() => insert('kept'))
+  conn.close()
+  const reopened = new SQLite(file)
+  assert.deepEqual(reopened.prepare('select text from notes').all(), [{ text: 'kept' }])
+  reopened.close()
+})
+
+test('without group commit (the CLI) every write is visible to other connections at once', async (t) => {
+  const { conn, insert, seen } = open(t, false)
+  const written = conn.write(() => insert('now'))
+  assert.deepEqual(seen(), ['now'])
+  await written
+})
+
+test("rate-limiter-flexible's counters join the turn's batch through limiterClient()", async (t) => {
+  const { conn, insert, seen } = open(t)
+  const limiter = await new Promise<RateLimiterSQLite>((resolve, reject) => {
+    const l: RateLimiterSQLite = new RateLimiterSQLite(
+      {
+        storeClient: conn.limiterClient(),
+        storeType: 'better-sqlite3',
+        tableName: 'rl',
+        points: 5,
+        duration: 60,
+      },
+      (err?: unknown) => (err ? reject(err) : resolve(l)),
+    )
+  })
+  const note = conn.write(() => insert('with a counter'))
+  await limiter.consume('k')
+  const other = new SQLite(join(conn.db.name, '..', 'db.sqlite'), { readonly: true })
+  t.after(() => other.close())
+  assert.equal(
+    (other.prepare('select count(*) as n from rl').get() as { n: number }).n,
+    0,
+    'inside the open batch',
+  )
+  await note
+  assert.equal((other.prepare('select points from rl').get() as { points: number }).points, 1)
+  assert.deepEqual(seen(), ['with a counter'])
+})
