@@ -3,7 +3,6 @@ import {
   createHmac,
   hkdfSync,
   randomBytes,
-  randomFillSync,
   randomInt,
   randomUUID,
   timingSafeEqual,
@@ -50,24 +49,9 @@ export function randomDigits(length: number): string {
   return out
 }
 
-/** Random bytes for tokens, drawn from the CSPRNG 4 KB at a time and each handed out once. */
-const pool = Buffer.allocUnsafeSlow(4096)
-let pooled = 0
-
-/**
- * A random token of `bytes` bytes, base64url. One `randomBytes` call per token cost 2–13 µs (a call into
- * OpenSSL each time; the most in a busy server), a tenth of a refresh: like Node's own `randomUUID`, the
- * bytes are drawn in bulk instead, 128 tokens' worth per call.
- */
+/** A random token of `bytes` bytes from the CSPRNG, base64url. */
 export function randomToken(bytes = 32): string {
-  if (bytes > pool.length) return randomBytes(bytes).toString('base64url')
-  if (pooled < bytes) {
-    randomFillSync(pool)
-    pooled = pool.length
-  }
-  const start = pool.length - pooled
-  pooled -= bytes
-  return pool.toString('base64url', start, start + bytes)
+  return randomBytes(bytes).toString('base64url')
 }
 
 let idMillis = -1
@@ -83,10 +67,8 @@ export function timeOrderedIdFloor(ms: number): string {
  * A row key that sorts by the time it was made (UUIDv7, RFC 9562: 48 bits of Unix milliseconds, then 74
  * random bits). An index takes it at its end, on a page the batch has already dirtied, where a random UUID
  * lands on a page of its own: one more page for every commit to write and every checkpoint to copy, a cost
- * that grows with the table (docs/SCALING.md). It tells when it was made, so it keys internal rows only.
- *
- * The random part is the tail of `randomUUID()`, whose randomness Node draws in bulk (~35 ns a call); the
- * uuid package draws 16 fresh bytes for every v7 (~1.5 µs).
+ * that grows with the table. It tells when it was made, so it keys internal rows only. The random part is
+ * the tail of `randomUUID()`.
  */
 export function timeOrderedId(now = Date.now()): string {
   if (now !== idMillis) {

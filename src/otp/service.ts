@@ -3,22 +3,39 @@ import type { Logger } from 'pino'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { CaptchaVerifier } from '../abuse/captcha.js'
 import type { AbuseGuard, SendReservation } from '../abuse/guard.js'
+import { SmsError } from '../channels/provider.js'
 import type { Config, Language } from '../config.js'
 import { hmac, randomDigits } from '../crypto.js'
 import { AppError } from '../errors.js'
 import { messages } from '../i18n/index.js'
+import { consumeOrThrow } from '../limits/index.js'
 import { type Phone, parsePhone } from '../phone/index.js'
-import { SmsError } from '../sms/provider.js'
 import type { SmsSender } from '../sms/sender.js'
+import type { Check, CodeStore } from '../stores/codes/index.js'
 import type { OtpEvents } from './events.js'
-import { consumeOrThrow } from './limits.js'
-import type { Check, OtpStore } from './store.js'
 
 export interface OtpLimiters {
   /** OTP_IP_LIMIT_PER_MINUTE requests per IP per minute. */
   perIp: RateLimiterAbstract
   /** One code per number per OTP_RESEND_SECONDS; null when the cooldown is 0. */
   resend: RateLimiterAbstract | null
+}
+
+/** The settings the OTP flow reads: the codes' own, which countries may sign in, and the test numbers. */
+export type OtpSettings = Pick<Config, 'otp' | 'allowedCountries' | 'testNumbers' | 'devMode' | 'env'>
+
+export interface OtpServiceOptions {
+  settings: OtpSettings
+  store: CodeStore
+  limiters: OtpLimiters
+  sms: SmsSender
+  /** The HMAC key codes are stored under (derived from SECRET_KEY for this purpose only). */
+  codeKey: Buffer
+  log: Logger
+  guard: AbuseGuard
+  /** null when CAPTCHA_PROVIDER is none. */
+  captcha: CaptchaVerifier | null
+  events: OtpEvents
 }
 
 export interface SentCode {
@@ -30,24 +47,34 @@ export interface SentCode {
 }
 
 export class OtpService {
-  constructor(
-    private readonly config: Config,
-    private readonly store: OtpStore,
-    private readonly limiters: OtpLimiters,
-    private readonly sms: SmsSender,
-    private readonly otpKey: Buffer,
-    private readonly log: Logger,
-    private readonly guard: AbuseGuard,
-    private readonly captcha: CaptchaVerifier | null,
-    private readonly events: OtpEvents,
-  ) {}
+  private readonly settings: OtpSettings
+  private readonly store: CodeStore
+  private readonly limiters: OtpLimiters
+  private readonly sms: SmsSender
+  private readonly otpKey: Buffer
+  private readonly log: Logger
+  private readonly guard: AbuseGuard
+  private readonly captcha: CaptchaVerifier | null
+  private readonly events: OtpEvents
+
+  constructor(options: OtpServiceOptions) {
+    this.settings = options.settings
+    this.store = options.store
+    this.limiters = options.limiters
+    this.sms = options.sms
+    this.otpKey = options.codeKey
+    this.log = options.log
+    this.guard = options.guard
+    this.captcha = options.captcha
+    this.events = options.events
+  }
 
   /** The fixed code of a test number (TEST_OTP_NUMBERS), or undefined for an ordinary number. */
   private testCode(e164: string): string | undefined {
-    const code = this.config.testNumbers.get(e164)
+    const code = this.settings.testNumbers.get(e164)
     if (code !== undefined)
       // Logged at warn in production: there a test number is a door that must stay visible.
-      this.log[this.config.env === 'production' ? 'warn' : 'info'](
+      this.log[this.settings.env === 'production' ? 'warn' : 'info'](
         { phone: e164 },
         `🧪 Test number ${e164} used: fixed code, no SMS, no limits`,
       )
@@ -67,10 +94,10 @@ export class OtpService {
 
   async send(phoneInput: string, ip: string, lang: Language, captchaToken?: string): Promise<SentCode> {
     const phone = this.parsePhone(phoneInput)
-    const allowed = this.config.allowedCountries
+    const allowed = this.settings.allowedCountries
     if (allowed !== '*' && !allowed.has(phone.country))
       throw new AppError('COUNTRY_NOT_ALLOWED', { country: phone.country }, { country: phone.country })
-    const { ttlSeconds, length } = this.config.otp
+    const { ttlSeconds, length } = this.settings.otp
     const minutes = ttlSeconds / 60
 
     const testCode = this.testCode(phone.e164)
@@ -84,7 +111,7 @@ export class OtpService {
         phone: phone.e164,
         expiresIn: ttlSeconds,
         message: messages[lang].otpSent({ phone: phone.e164, minutes }),
-        ...(this.config.devMode ? { code: testCode } : {}),
+        ...(this.settings.devMode ? { code: testCode } : {}),
       }
     }
 
@@ -117,7 +144,7 @@ export class OtpService {
         hash: this.hash(phone.e164, code),
         expiresAt: Date.now() + ttlSeconds * 1000,
       })
-      if (this.config.devMode) this.log.info(`📱 OTP for ${phone.e164}: ${code}`)
+      if (this.settings.devMode) this.log.info(`📱 OTP for ${phone.e164}: ${code}`)
       await this.sms.send(phone, text)
     } catch (err) {
       await Promise.allSettled([this.undoSend(phone.e164, id), reservation.release()])
@@ -132,7 +159,7 @@ export class OtpService {
       phone: phone.e164,
       expiresIn: ttlSeconds,
       message: messages[lang].otpSent({ phone: phone.e164, minutes }),
-      ...(this.config.devMode ? { code } : {}),
+      ...(this.settings.devMode ? { code } : {}),
     }
   }
 
@@ -169,7 +196,7 @@ export class OtpService {
       }
       if (reserved.status === 'rejected') throw reserved.reason
     }
-    const { maxAttempts } = this.config.otp
+    const { maxAttempts } = this.settings.otp
     let check: Check
     try {
       check = await this.store.check(phone, this.hash(phone, code), maxAttempts, Date.now())

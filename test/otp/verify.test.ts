@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { numberPrefix } from '../../src/abuse/blocks.js'
-import type { AbuseLimiters } from '../../src/abuse/guard.js'
+import type { AbuseLimiters } from '../../src/abuse/limiters.js'
 import { BACKENDS, buildTestApp, countRedisWrites, post, redisOf, type TestApp } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { SignJWT } from 'jose'
@@ -77,6 +78,11 @@ test('access tokens: alg none, other algorithms, other keys, tampering and expir
   const [, payload, signature] = s.access_token.split('.') as [string, string, string]
   const jwtKey = deriveKey(SECRET, 'jwt-hs256')
   const claims = { sub: String(s.user.id), iss: 'royal-taxi' }
+  /** A token over any header, signed as HS256 with `key`, for headers jose would not write. */
+  const hs256 = (header: unknown, key: Uint8Array) => {
+    const input = `${b64(header as object)}.${b64({ ...claims, exp: Math.floor(Date.now() / 1000) + 300 })}`
+    return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
+  }
   const sign = (alg: string, key: Uint8Array = jwtKey, extra: object = {}) =>
     new SignJWT({ ...claims, ...extra })
       .setProtectedHeader({ alg })
@@ -107,6 +113,18 @@ test('access tokens: alg none, other algorithms, other keys, tampering and expir
       'TOKEN_INVALID',
     ],
     [
+      'no expiry',
+      await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(jwtKey),
+      'TOKEN_INVALID',
+    ],
+    [
+      'not before the future',
+      await sign('HS256', jwtKey, { nbf: Math.floor(Date.now() / 1000) + 60 }),
+      'TOKEN_INVALID',
+    ],
+    ['a critical extension', hs256({ alg: 'HS256', crit: ['x-ext'], 'x-ext': 1 }, jwtKey), 'TOKEN_INVALID'],
+    ['a header that is not an object', hs256(['HS256'], jwtKey), 'TOKEN_INVALID'],
+    [
       'expired',
       await new SignJWT(claims)
         .setProtectedHeader({ alg: 'HS256' })
@@ -121,6 +139,14 @@ test('access tokens: alg none, other algorithms, other keys, tampering and expir
     assert.equal(res.statusCode, 401, name)
     assert.equal(res.json().code, code, name)
   }
+
+  // Any string at all is refused, never thrown as anything but TOKEN_INVALID.
+  await fc.assert(
+    fc.asyncProperty(fc.string({ maxLength: 400 }), async (token) => {
+      await assert.rejects(ta.app.sessions.authenticate(token), { code: 'TOKEN_INVALID' })
+    }),
+    { numRuns: 500 },
+  )
 
   // Any one character of the header or payload changed: refused.
   const [head, body] = s.access_token.split('.') as [string, string]

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict'
+import { describe, type TestContext, test } from 'node:test'
+import { timeOrderedId, timeOrderedIdFloor } from '../../src/crypto.js'
+import type { DatabaseHandle } from '../../src/db/index.js'
+import type { NewToken } from '../../src/stores/sessions/index.js'
+import { ENGINES } from './engines.js'
+
+const PHONE = '+998901112233'
+const DAY = 24 * 3600 * 1000
+
+/** A token's row values as the service makes them; the hash only has to be unique here. */
+function token(now = Date.now(), lifetime = 30 * DAY): NewToken & { familyId: string } {
+  const id = timeOrderedId(now)
+  return { id, hash: `hash-${id}`, familyId: `family-${id}`, createdAt: now, expiresAt: now + lifetime }
+}
+
+const tokens = (database: DatabaseHandle) =>
+  database.db.selectFrom('refresh_tokens').selectAll().orderBy('id').execute()
+
+/** Makes every insert into refresh_tokens fail, as a full disk or a broken constraint would. */
+async function failTokenInserts(database: DatabaseHandle): Promise<void> {
+  if (database.kind === 'sqlite')
+    database.sqlite.db.exec(
+      "create trigger no_tokens before insert on refresh_tokens begin select raise(abort, 'no room'); end",
+    )
+  else
+    await database.pool.query(`
+      create function no_tokens() returns trigger language plpgsql as $$ begin raise exception 'no room'; end $$;
+      create trigger no_tokens before insert on refresh_tokens for each row execute function no_tokens();`)
+}
+
+// The same tests on every SQL engine (Redis holds no sessions).
+for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
+  describe(engine.name, { skip: engine.skip }, () => {
+    const open = async (t: TestContext) => {
+      const { stores, database } = await engine.open(t)
+      return { sessions: stores.sessions, database }
+    }
+
+    test('a sign-in creates the user once and stores a token in a new family each time', async (t) => {
+      const { sessions, database } = await open(t)
+      const first = token()
+      const a = await sessions.signIn(PHONE, first)
+      assert.equal(a.isNew, true)
+      assert.equal(a.user.phone, PHONE)
+      assert.equal(a.user.full_name, null)
+      assert.equal(a.user.created_at, first.createdAt)
+      const b = await sessions.signIn(PHONE, token())
+      assert.equal(b.isNew, false)
+      assert.deepEqual(b.user, a.user)
+      assert.deepEqual(await sessions.user(a.user.id), a.user)
+      const rows = await tokens(database)
+      assert.equal(rows.length, 2)
+      assert.deepEqual(
+        { ...rows[0] },
+        {
+          id: first.id,
+          user_id: a.user.id,
+          family_id: first.familyId,
+          token_hash: first.hash,
+          created_at: first.createdAt,
+          expires_at: first.expiresAt,
+          rotated_at: null,
+          revoked_at: null,
+        },
+      )
+      assert.equal(await sessions.user(a.user.id + 1000), undefined)
+    })
+
+    test('concurrent first sign-ins of one number: one user, one of them new, every token kept', async (t) => {
+      const { sessions, database } = await open(t)
+      const results = await Promise.all(Array.from({ length: 8 }, () => sessions.signIn(PHONE, token())))
+      assert.equal(new Set(results.map((r) => r.user.id)).size, 1)
+      assert.equal(results.filter((r) => r.isNew).length, 1)
+      assert.equal((await tokens(database)).length, 8)
+    })
+
+    test('rotate: a live token once, into its family; not a wrong hash, a rotated, revoked or expired one', async (t) => {
+      const { sessions, database } = await open(t)
+      const first = token()
+      const { user } = await sessions.signIn(PHONE, first)
+      const presented = { id: first.id, hash: first.hash }
+      assert.equal(await sessions.rotate({ id: first.id, hash: 'forged' }, token()), null, 'wrong hash')
+      assert.equal((await sessions.token(first.id))?.rotated_at, null, 'the forgery changes nothing')
+
+      const next = token()
+      assert.deepEqual(await sessions.rotate(presented, next), { userId: user.id, familyId: first.familyId })
+      assert.equal((await sessions.token(first.id))?.rotated_at, next.createdAt)
+      const successor = await sessions.token(next.id)
+      assert.equal(successor?.family_id, first.familyId)
+      assert.equal(successor?.token_hash, next.hash)
+      assert.equal(successor?.user_id, user.id)
+      assert.equal(await sessions.rotate(presented, token()), null, 'rotated already')
+
+      await sessions.revokeFamily(user.id, first.familyId, Date.now())
+      assert.equal(await sessions.rotate({ id: next.id, hash: next.hash }, token()), null, 'revoked')
+
+      const short = token(Date.now(), 1000)
+      await sessions.signIn(PHONE, short)
+      assert.equal(await sessions.rotate({ id: short.id, hash: short.hash }, token(Date.now() + 1000)), null)
+      assert.equal((await tokens(database)).length, 3, 'no successor for any refused rotation')
+      assert.equal(await sessions.token('no-such-id'), undefined)
+    })
+
+    test('concurrent rotations of one token: exactly one successor', async (t) => {
+      const { sessions, database } = await open(t)
+      const first = token()
+      await sessions.signIn(PHONE, first)
+      const presented = { id: first.id, hash: first.hash }
+      const results = await Promise.all(Array.from({ length: 10 }, () => sessions.rotate(presented, token())))
+      assert.equal(results.filter((r) => r !== null).length, 1)
+      assert.equal((await tokens(database)).length, 2)
+    })
+
+    test('revoking a family leaves the user’s other families alone', async (t) => {
+      const { sessions, database } = await open(t)
+      const a = token()
+      const b = token()
+      const { user } = await sessions.signIn(PHONE, a)
+      await sessions.signIn(PHONE, b)
+      await sessions.rotate({ id: a.id, hash: a.hash }, token())
+      await sessions.revokeFamily(user.id, a.familyId, 1234)
+      const rows = await tokens(database)
+      assert.deepEqual(
+        rows.map((r) => [r.family_id, r.revoked_at]).sort(),
+        [
+          [a.familyId, 1234],
+          [a.familyId, 1234],
+          [b.familyId, null],
+        ].sort(),
+      )
+      await sessions.revokeFamily(user.id, a.familyId, 5678)
+      assert.ok(
+        (await tokens(database)).every((r) => r.revoked_at !== 5678),
+        'revoked once',
+      )
+    })
+
+    test('updateUser changes the name and the update time; an unknown user is undefined', async (t) => {
+      const { sessions } = await open(t)
+      const { user } = await sessions.signIn(PHONE, token())
+      const updated = await sessions.updateUser(user.id, { full_name: 'Aziz Karimov' }, user.created_at + 5)
+      assert.deepEqual(updated, { ...user, full_name: 'Aziz Karimov', updated_at: user.created_at + 5 })
+      assert.deepEqual(await sessions.user(user.id), updated)
+      assert.equal(await sessions.updateUser(user.id + 1000, { full_name: null }, 1), undefined)
+    })
+
+    test('sweep removes, a chunk at a time, only tokens made and expired before the bounds', async (t) => {
+      const { sessions, database } = await open(t)
+      const now = Date.now()
+      const { user } = await sessions.signIn(PHONE, token(now))
+      const old = Array.from({ length: 7 }, (_, i) => {
+        const at = now - 100 * DAY - i
+        return { ...token(at), user_id: user.id }
+      })
+      const row = (k: (typeof old)[number]) => ({
+        id: k.id,
+        user_id: k.user_id,
+        family_id: k.familyId,
+        token_hash: k.hash,
+        created_at: k.createdAt,
+        expires_at: k.expiresAt,
+        rotated_at: null,
+        revoked_at: null,
+      })
+      await database.db.insertInto('refresh_tokens').values(old.map(row)).execute()
+      // Made long ago, but with a lifetime that keeps it live: not removed.
+      const longLived = { ...token(now - 100 * DAY - 50, 200 * DAY), user_id: user.id }
+      await database.db.insertInto('refresh_tokens').values(row(longLived)).execute()
+      const madeBefore = timeOrderedIdFloor(now - 50 * DAY)
+      const expiredBefore = now - 50 * DAY
+      assert.equal(await sessions.sweep(madeBefore, expiredBefore, 5), 5)
+      assert.equal(await sessions.sweep(madeBefore, expiredBefore, 5), 2)
+      assert.equal(await sessions.sweep(madeBefore, expiredBefore, 5), 0)
+      const left = (await tokens(database)).map((r) => r.id).sort()
+      assert.equal(left.length, 2)
+      assert.ok(left.includes(longLived.id))
+    })
+
+    test('a sign-in or rotation that fails leaves nothing half-written', async (t) => {
+      const { sessions, database } = await open(t)
+      const first = token()
+      await sessions.signIn('+998901112266', first)
+      await failTokenInserts(database)
+
+      await assert.rejects(sessions.signIn(PHONE, token()), /no room/)
+      const users = await database.db.selectFrom('users').select('phone').execute()
+      assert.deepEqual(users, [{ phone: '+998901112266' }], "the failed sign-in's user is undone with it")
+
+      await assert.rejects(sessions.rotate({ id: first.id, hash: first.hash }, token()), /no room/)
+      const row = await sessions.token(first.id)
+      assert.equal(
+        row?.rotated_at,
+        null,
+        'the rotation is undone with its successor: the token is still live',
+      )
+    })
+  })
