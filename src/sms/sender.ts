@@ -1,13 +1,12 @@
 import type { Logger } from 'pino'
+import { type SendResult, SmsError, type SmsProvider } from '../channels/provider.js'
 import type { SmsRoutes } from '../config.js'
 import { timeOrderedId } from '../crypto.js'
-import type { Db } from '../db/index.js'
 import type { Phone } from '../phone/index.js'
+import type { SmsLogStore } from '../stores/sms-log/index.js'
 import { NO_DEADLINE, withTimeout } from '../timeout.js'
 import { CircuitBreakers, type CircuitSettings } from './circuit.js'
-import { costColumns, rowWrites, type SmsLogWrites } from './log-writes.js'
 import { countSegments, estimateCost, type PriceSettings, reportedCost } from './pricing.js'
-import { type SendResult, SmsError, type SmsProvider } from './provider.js'
 
 export interface Delivery {
   provider: string
@@ -18,13 +17,16 @@ export interface Delivery {
 }
 
 export interface SenderOptions {
+  /** Every enabled provider; SMS_ROUTES picks among them by name. */
+  providers: readonly SmsProvider[]
+  /** Where every attempt is recorded. */
+  smsLog: SmsLogStore
+  log: Logger
   timeoutMs: number
   /** Ordered provider names per country; null: every provider, in the given order, for every country. */
   routes: SmsRoutes | null
   circuit: CircuitSettings
   prices: PriceSettings
-  /** How the SMS log's rows are written (log-writes.ts); by default one statement each, through Kysely. */
-  logWrites?: SmsLogWrites
   now?: () => number
 }
 
@@ -35,21 +37,20 @@ export interface SenderOptions {
  * would refuse it too. A provider that keeps failing is skipped for a while (circuit breaker).
  */
 export class SmsSender {
+  private readonly providers: readonly SmsProvider[]
   private readonly byName: Map<string, SmsProvider>
   readonly circuits: CircuitBreakers
+  private readonly smsLog: SmsLogStore
+  private readonly log: Logger
   private readonly now: () => number
-  private readonly logWrites: SmsLogWrites
 
-  constructor(
-    private readonly providers: readonly SmsProvider[],
-    private readonly db: Db,
-    private readonly log: Logger,
-    private readonly options: SenderOptions,
-  ) {
-    this.byName = new Map(providers.map((p) => [p.name, p]))
+  constructor(private readonly options: SenderOptions) {
+    this.providers = options.providers
+    this.byName = new Map(options.providers.map((p) => [p.name, p]))
+    this.smsLog = options.smsLog
+    this.log = options.log
     this.now = options.now ?? Date.now
-    this.circuits = new CircuitBreakers(options.circuit, log, this.now)
-    this.logWrites = options.logWrites ?? rowWrites(db)
+    this.circuits = new CircuitBreakers(options.circuit, options.log, this.now)
   }
 
   get providerNames(): string[] {
@@ -68,7 +69,7 @@ export class SmsSender {
   async send(phone: Phone, text: string): Promise<Delivery> {
     const request = { id: timeOrderedId(), phone, text, attempts: 0 }
     const route = this.route(phone.country)
-    // Built only when needed: an Error captures a stack trace, measurable on every send (docs/SCALING.md).
+    // Built only when needed: an Error captures a stack trace.
     let lastError: SmsError | null = null
     // The breaker is asked only when a provider's turn comes, so a half-open provider's trial slot is
     // claimed only by a message that really goes to it.
@@ -118,7 +119,7 @@ export class SmsSender {
     const estimate = estimateCost(this.options.prices, provider.name, phone.country, segments.segments)
     // Written before the gateway is called: a receipt may arrive before send() returns, and a crash
     // mid-send must still leave a trace of a message we may be billed for.
-    await this.logWrites.pending({
+    await this.smsLog.pending({
       id: logId,
       requestId: request.id,
       attempt,
@@ -128,25 +129,23 @@ export class SmsSender {
       provider: provider.name,
       segments: segments.segments,
       encoding: segments.encoding,
-      ...costColumns(estimate, 'estimate'),
-      now,
+      estimate,
+      at: now,
     })
     try {
       const message = { to: phone.e164, text, messageId: logId, country: phone.country }
-      // A deadline costs an AbortController and a timer, 6 % of a send's CPU in development mode, where
-      // the sink answers at once (docs/SCALING.md).
+      // The development sink answers at once: it is spared the deadline's timer and AbortController.
       const result = provider.inProcess
         ? await provider.send(message, NO_DEADLINE)
         : await withTimeout(this.options.timeoutMs, (signal) => provider.send(message, signal))
       const done = this.now()
-      const reported = reportedCost(result.price, this.options.prices.uzsPerUsd)
-      await this.logWrites.sent({
+      await this.smsLog.sent({
         id: logId,
         status: result.status,
         providerMessageId: result.providerMessageId,
         at: done,
         durationMs: done - now,
-        cost: reported ? costColumns(reported, 'provider') : null,
+        reported: reportedCost(result.price, this.options.prices.uzsPerUsd),
       })
       this.circuits.succeeded(provider.name)
       this.logSuccess(provider.name, phone.e164, result)
@@ -160,21 +159,15 @@ export class SmsSender {
       const error =
         err instanceof SmsError ? err : new SmsError('unavailable', String(err), null, { cause: err })
       const done = this.now()
-      // A refused message is not billed; after a timeout nobody knows, so the estimate stays.
-      const billed = error.providerCode === 'TIMEOUT'
-      await this.db
-        .updateTable('sms_log')
-        .set({
-          status: 'failed',
-          error_code: error.kind,
-          error_message: error.message,
-          failed_at: done,
-          duration_ms: done - now,
-          updated_at: done,
-          ...(billed ? {} : { cost: 0, cost_usd: 0 }),
-        })
-        .where('id', '=', logId)
-        .execute()
+      await this.smsLog.failed({
+        id: logId,
+        errorCode: error.kind,
+        errorMessage: error.message,
+        at: done,
+        durationMs: done - now,
+        // A refused message is not billed; after a timeout nobody knows, so the estimate stays.
+        billed: error.providerCode === 'TIMEOUT',
+      })
       this.logFailure(provider.name, phone.e164, error)
       // A refused number or text says nothing bad about the gateway: it answered.
       if (error.retryable) this.circuits.failed(provider.name, error.message)

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pino from 'pino'
 import { parsePhone } from '../../src/phone/index.js'
-import { rowWrites } from '../../src/sms/log-writes.js'
 import { type SenderOptions, SmsSender } from '../../src/sms/sender.js'
 import { buildTestApp, FakeSms, LogCapture, post, type TestApp } from '../helpers.js'
 import { fakeGateway, localGatewaysEnv } from './gateway-fakes.js'
@@ -146,7 +145,10 @@ function breakerSender(
   options: Pick<SenderOptions, 'routes' | 'circuit'> & Partial<SenderOptions> & { logs?: LogCapture },
 ): SmsSender {
   const { logs = new LogCapture(), ...rest } = options
-  return new SmsSender(providers, ta.app.storage.db.db, pino(logs), {
+  return new SmsSender({
+    providers,
+    smsLog: ta.app.stores.smsLog,
+    log: pino(logs),
     timeoutMs: 1000,
     prices: { prices: [], uzsPerUsd: 12700 },
     ...rest,
@@ -205,17 +207,19 @@ test('circuit breaker: a trial that never reached the provider (the SMS log fail
   const twilio = new FakeSms('twilio')
   let now = 0
   let logDown = false
-  const writes = rowWrites(ta.app.storage.db.db)
+  const smsLog = ta.app.stores.smsLog
   const sender = breakerSender(ta, [eskiz, twilio], {
     routes: ESKIZ_THEN_TWILIO,
     circuit: { failures: 1, openMs: 10_000 },
     now: () => now,
-    logWrites: {
+    smsLog: {
       pending: async (row) => {
         if (logDown) throw new Error('the database is unavailable')
-        await writes.pending(row)
+        await smsLog.pending(row)
       },
-      sent: writes.sent,
+      sent: (row) => smsLog.sent(row),
+      failed: (row) => smsLog.failed(row),
+      applyReceipt: (receipt) => smsLog.applyReceipt(receipt),
     },
   })
   const phone = parsePhone(PHONE)

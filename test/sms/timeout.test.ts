@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pino from 'pino'
+import type { SendResult, SmsMessage, SmsProvider } from '../../src/channels/provider.js'
 import { parsePhone } from '../../src/phone/index.js'
-import type { SendResult, SmsMessage, SmsProvider } from '../../src/sms/provider.js'
 import { SmsSender } from '../../src/sms/sender.js'
 import { withTimeout } from '../../src/timeout.js'
 import { buildTestApp, LogCapture } from '../helpers.js'
@@ -37,7 +37,10 @@ class SignalKeeper implements SmsProvider {
 }
 
 function senderFor(ta: Awaited<ReturnType<typeof buildTestApp>>, provider: SmsProvider): SmsSender {
-  return new SmsSender([provider], ta.app.storage.db.db, pino(new LogCapture()), {
+  return new SmsSender({
+    providers: [provider],
+    smsLog: ta.app.stores.smsLog,
+    log: pino(new LogCapture()),
     timeoutMs: 30,
     routes: null,
     circuit: { failures: 2, openMs: 30_000 },
@@ -46,9 +49,8 @@ function senderFor(ta: Awaited<ReturnType<typeof buildTestApp>>, provider: SmsPr
 }
 
 test('a sent SMS leaves no timer behind: its deadline is cleared once the gateway has answered', async (t) => {
-  // AbortSignal.timeout cannot be cleared: its timer outlives the message by the whole timeout and holds the
-  // signal through every minor GC, so at thousands of sends a second V8 promoted megabytes of garbage a
-  // second (docs/SCALING.md). A cleared deadline never fires, which is what this test sees.
+  // AbortSignal.timeout cannot be cleared: its timer would outlive every message by the whole timeout,
+  // holding the signal alive. A cleared deadline never fires, which is what this test sees.
   const ta = await buildTestApp(t)
   const keeper = new SignalKeeper()
   const sender = senderFor(ta, keeper)

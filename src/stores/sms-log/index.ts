@@ -1,0 +1,115 @@
+import type { SmsStatus } from '../../db/schema.js'
+
+/** A price in the gateway's currency, and its value in US dollars. */
+export interface Cost {
+  amount: number
+  currency: string
+  usd: number
+}
+
+/** An attempt's row, written `pending` before its gateway is called. */
+export interface PendingAttempt {
+  /** Our id for the message; gateways that accept a client id get it. */
+  id: string
+  /** Shared by every attempt (one per provider tried) of one text. */
+  requestId: string
+  attempt: number
+  phone: string
+  country: string
+  operator: string | null
+  provider: string
+  segments: number
+  encoding: string
+  /** Our estimate from the price list, if it knows one. */
+  estimate: Cost | null
+  at: number
+}
+
+/** The gateway accepted the attempt. */
+export interface SentAttempt {
+  id: string
+  status: 'queued' | 'sent'
+  providerMessageId: string | null
+  at: number
+  durationMs: number
+  /** The price the gateway reported, if it did: it replaces the estimate. */
+  reported: Cost | null
+}
+
+/** The gateway refused the attempt, or did not answer in time. */
+export interface FailedAttempt {
+  id: string
+  /** One of the SmsError kinds. */
+  errorCode: string
+  errorMessage: string
+  at: number
+  durationMs: number
+  /** Whether we may still be billed (a timeout: nobody knows); otherwise the attempt's cost is zero. */
+  billed: boolean
+}
+
+export type ReceiptStatus = Exclude<SmsStatus, 'pending'>
+
+/** A delivery receipt, its status already mapped onto ours. */
+export interface ReceiptRecord {
+  provider: string
+  /** Our id, when the gateway echoes it. */
+  logId?: string | undefined
+  /** The gateway's own id, looked up among this provider's messages. */
+  providerMessageId?: string | undefined
+  /** As the gateway wrote it: a gateway repeating a receipt adds no second row. */
+  rawStatus: string
+  status: ReceiptStatus
+  errorCode: string | null
+  /** A price the receipt reports: replaces the estimate. */
+  reported: Cost | null
+  at: number
+}
+
+/** `updated` when the receipt was new or moved the message on; `unknown_message` when no row matches. */
+export type ReceiptResult = 'updated' | 'unchanged' | 'unknown_message'
+
+/**
+ * The SMS log: one row per attempt to send a text, and the delivery receipts gateways send back for it.
+ * Writes resolve once they are durable.
+ */
+export interface SmsLogStore {
+  pending(attempt: PendingAttempt): Promise<void>
+  /** Records the gateway's answer, unless a receipt has already moved the row on from `pending`. */
+  sent(attempt: SentAttempt): Promise<void>
+  failed(attempt: FailedAttempt): Promise<void>
+  /**
+   * Applies a receipt at once: stores it (once per message and raw status), moves the message's status
+   * forward only (see `statusesBefore`) and records a reported price.
+   */
+  applyReceipt(receipt: ReceiptRecord): Promise<ReceiptResult>
+}
+
+/** How far along a message is; a receipt never moves a message backwards (delivered stays delivered). */
+const RANK: Record<SmsStatus, number> = {
+  pending: 0,
+  queued: 1,
+  sent: 2,
+  delivered: 3,
+  undelivered: 3,
+  failed: 3,
+}
+
+/** The statuses a receipt reporting `status` may move a message on from. */
+export function statusesBefore(status: ReceiptStatus): SmsStatus[] {
+  return (Object.keys(RANK) as SmsStatus[]).filter((s) => RANK[s] < RANK[status])
+}
+
+/** What a receipt sets besides the status (null: left as it is): its time, and the gateway's error code on a failure. */
+export function receiptColumns(receipt: ReceiptRecord): {
+  deliveredAt: number | null
+  failedAt: number | null
+  errorCode: string | null
+} {
+  const failure = receipt.status === 'undelivered' || receipt.status === 'failed'
+  return {
+    deliveredAt: receipt.status === 'delivered' ? receipt.at : null,
+    failedAt: failure ? receipt.at : null,
+    errorCode: failure && receipt.errorCode ? receipt.errorCode : null,
+  }
+}

@@ -1,0 +1,135 @@
+import type { Pool } from 'pg'
+import { inTransaction } from '../../db/postgres.js'
+import {
+  type FailedAttempt,
+  type PendingAttempt,
+  type ReceiptRecord,
+  type ReceiptResult,
+  receiptColumns,
+  type SentAttempt,
+  type SmsLogStore,
+  statusesBefore,
+} from './index.js'
+
+const INSERT_PENDING = `insert into sms_log (id, request_id, attempt, phone, country, operator, provider, status,
+    segments, encoding, cost, currency, cost_usd, price_source, created_at, updated_at)
+  values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, $13, $14, $14)`
+
+// A receipt may already have moved the row on; a reported price replaces the estimate.
+const UPDATE_SENT = `update sms_log set status = $2, provider_message_id = $3, sent_at = $4, duration_ms = $5,
+    updated_at = $4, cost = coalesce($6, cost), currency = coalesce($7, currency),
+    cost_usd = coalesce($8, cost_usd), price_source = coalesce($9, price_source)
+  where id = $1 and status = 'pending'`
+
+// A cost of null keeps the estimate.
+const UPDATE_FAILED = `update sms_log set status = 'failed', error_code = $2, error_message = $3, failed_at = $4,
+    duration_ms = $5, updated_at = $4, cost = coalesce($6, cost), cost_usd = coalesce($6, cost_usd)
+  where id = $1`
+
+// Our id first; the gateway's id only among this provider's messages.
+const FIND = `select id from (
+    select id, 1 as preference from sms_log where id = $2 and provider = $1
+    union all
+    select id, 2 from sms_log where provider = $1 and provider_message_id = $3
+  ) found order by preference limit 1`
+
+const INSERT_RECEIPT = `insert into sms_receipts (sms_log_id, provider, raw_status, status, error_code, received_at)
+  values ($1, $2, $3, $4, $5, $6)
+  on conflict (sms_log_id, raw_status) do nothing`
+
+// Forward only: under concurrent receipts PostgreSQL re-checks the status condition on the row it waited for.
+const MOVE_STATUS = `update sms_log set status = $2, updated_at = $3,
+    delivered_at = coalesce($4, delivered_at), failed_at = coalesce($5, failed_at),
+    error_code = coalesce($6, error_code)
+  where id = $1 and status = any($7::text[])`
+
+const SET_REPORTED_COST = `update sms_log set cost = $2, currency = $3, cost_usd = $4, price_source = 'provider',
+    updated_at = $5
+  where id = $1`
+
+export class PostgresSmsLogStore implements SmsLogStore {
+  constructor(private readonly pool: Pool) {}
+
+  async pending(a: PendingAttempt): Promise<void> {
+    await this.pool.query(INSERT_PENDING, [
+      a.id,
+      a.requestId,
+      a.attempt,
+      a.phone,
+      a.country,
+      a.operator,
+      a.provider,
+      a.segments,
+      a.encoding,
+      a.estimate?.amount ?? null,
+      a.estimate?.currency ?? null,
+      a.estimate?.usd ?? null,
+      a.estimate ? 'estimate' : null,
+      a.at,
+    ])
+  }
+
+  async sent(a: SentAttempt): Promise<void> {
+    await this.pool.query(UPDATE_SENT, [
+      a.id,
+      a.status,
+      a.providerMessageId,
+      a.at,
+      a.durationMs,
+      a.reported?.amount ?? null,
+      a.reported?.currency ?? null,
+      a.reported?.usd ?? null,
+      a.reported ? 'provider' : null,
+    ])
+  }
+
+  async failed(a: FailedAttempt): Promise<void> {
+    await this.pool.query(UPDATE_FAILED, [
+      a.id,
+      a.errorCode,
+      a.errorMessage,
+      a.at,
+      a.durationMs,
+      a.billed ? null : 0,
+    ])
+  }
+
+  applyReceipt(r: ReceiptRecord): Promise<ReceiptResult> {
+    return inTransaction(this.pool, async (client): Promise<ReceiptResult> => {
+      const found = await client.query<{ id: string }>(FIND, [
+        r.provider,
+        r.logId || null,
+        r.providerMessageId || null,
+      ])
+      const id = found.rows[0]?.id
+      if (id === undefined) return 'unknown_message'
+      const inserted = await client.query(INSERT_RECEIPT, [
+        id,
+        r.provider,
+        r.rawStatus,
+        r.status,
+        r.errorCode,
+        r.at,
+      ])
+      const { deliveredAt, failedAt, errorCode } = receiptColumns(r)
+      const moved = await client.query(MOVE_STATUS, [
+        id,
+        r.status,
+        r.at,
+        deliveredAt,
+        failedAt,
+        errorCode,
+        statusesBefore(r.status),
+      ])
+      if (r.reported)
+        await client.query(SET_REPORTED_COST, [
+          id,
+          r.reported.amount,
+          r.reported.currency,
+          r.reported.usd,
+          r.at,
+        ])
+      return (inserted.rowCount ?? 0) > 0 || (moved.rowCount ?? 0) > 0 ? 'updated' : 'unchanged'
+    })
+  }
+}

@@ -1,0 +1,130 @@
+import type { SqliteConnection } from '../../db/sqlite.js'
+import {
+  type FailedAttempt,
+  type PendingAttempt,
+  type ReceiptRecord,
+  type ReceiptResult,
+  receiptColumns,
+  type SentAttempt,
+  type SmsLogStore,
+  statusesBefore,
+} from './index.js'
+
+const INSERT_PENDING = `insert into sms_log (id, request_id, attempt, phone, country, operator, provider, status,
+    segments, encoding, cost, currency, cost_usd, price_source, created_at, updated_at)
+  values (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// A receipt may already have moved the row on; a reported price replaces the estimate.
+const UPDATE_SENT = `update sms_log set status = ?, provider_message_id = ?, sent_at = ?, duration_ms = ?,
+    updated_at = ?, cost = coalesce(?, cost), currency = coalesce(?, currency),
+    cost_usd = coalesce(?, cost_usd), price_source = coalesce(?, price_source)
+  where id = ? and status = 'pending'`
+
+// A cost of null keeps the estimate.
+const UPDATE_FAILED = `update sms_log set status = 'failed', error_code = ?, error_message = ?, failed_at = ?,
+    duration_ms = ?, updated_at = ?, cost = coalesce(?, cost), cost_usd = coalesce(?, cost_usd)
+  where id = ?`
+
+// Our id first; the gateway's id only among this provider's messages.
+const FIND_BY_ID = 'select id from sms_log where id = ? and provider = ?'
+const FIND_BY_PROVIDER_ID = 'select id from sms_log where provider = ? and provider_message_id = ?'
+
+const INSERT_RECEIPT = `insert into sms_receipts (sms_log_id, provider, raw_status, status, error_code, received_at)
+  values (?, ?, ?, ?, ?, ?)
+  on conflict (sms_log_id, raw_status) do nothing`
+
+/** The status move, for the statuses a receipt may move a message on from (a handful of texts in all). */
+const moveStatus = (before: number) => `update sms_log set status = ?, updated_at = ?,
+    delivered_at = coalesce(?, delivered_at), failed_at = coalesce(?, failed_at),
+    error_code = coalesce(?, error_code)
+  where id = ? and status in (${Array(before).fill('?').join(', ')})`
+
+const SET_REPORTED_COST = `update sms_log set cost = ?, currency = ?, cost_usd = ?, price_source = 'provider',
+    updated_at = ?
+  where id = ?`
+
+export class SqliteSmsLogStore implements SmsLogStore {
+  constructor(private readonly sqlite: SqliteConnection) {}
+
+  pending(a: PendingAttempt): Promise<void> {
+    return this.sqlite.write(() => {
+      this.sqlite
+        .prepare(INSERT_PENDING)
+        .run(
+          a.id,
+          a.requestId,
+          a.attempt,
+          a.phone,
+          a.country,
+          a.operator,
+          a.provider,
+          a.segments,
+          a.encoding,
+          a.estimate?.amount ?? null,
+          a.estimate?.currency ?? null,
+          a.estimate?.usd ?? null,
+          a.estimate ? 'estimate' : null,
+          a.at,
+          a.at,
+        )
+    })
+  }
+
+  sent(a: SentAttempt): Promise<void> {
+    return this.sqlite.write(() => {
+      this.sqlite
+        .prepare(UPDATE_SENT)
+        .run(
+          a.status,
+          a.providerMessageId,
+          a.at,
+          a.durationMs,
+          a.at,
+          a.reported?.amount ?? null,
+          a.reported?.currency ?? null,
+          a.reported?.usd ?? null,
+          a.reported ? 'provider' : null,
+          a.id,
+        )
+    })
+  }
+
+  failed(a: FailedAttempt): Promise<void> {
+    const cost = a.billed ? null : 0
+    return this.sqlite.write(() => {
+      this.sqlite
+        .prepare(UPDATE_FAILED)
+        .run(a.errorCode, a.errorMessage, a.at, a.durationMs, a.at, cost, cost, a.id)
+    })
+  }
+
+  applyReceipt(r: ReceiptRecord): Promise<ReceiptResult> {
+    return this.sqlite.write((): ReceiptResult => {
+      const id = this.find(r)
+      if (id === undefined) return 'unknown_message'
+      const inserted = this.sqlite
+        .prepare(INSERT_RECEIPT)
+        .run(id, r.provider, r.rawStatus, r.status, r.errorCode, r.at)
+      const before = statusesBefore(r.status)
+      const { deliveredAt, failedAt, errorCode } = receiptColumns(r)
+      const moved = this.sqlite
+        .prepare(moveStatus(before.length))
+        .run(r.status, r.at, deliveredAt, failedAt, errorCode, id, ...before)
+      if (r.reported)
+        this.sqlite
+          .prepare(SET_REPORTED_COST)
+          .run(r.reported.amount, r.reported.currency, r.reported.usd, r.at, id)
+      return inserted.changes > 0 || moved.changes > 0 ? 'updated' : 'unchanged'
+    })
+  }
+
+  private find(r: ReceiptRecord): string | undefined {
+    type Row = { id: string } | undefined
+    if (r.logId) {
+      const row = this.sqlite.prepare(FIND_BY_ID).get(r.logId, r.provider) as Row
+      if (row) return row.id
+    }
+    if (!r.providerMessageId) return undefined
+    return (this.sqlite.prepare(FIND_BY_PROVIDER_ID).get(r.provider, r.providerMessageId) as Row)?.id
+  }
+}
