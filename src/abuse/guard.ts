@@ -1,14 +1,16 @@
 import type { Logger } from 'pino'
 import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible'
 import type { Config } from '../config.js'
-import type { Db } from '../db/index.js'
 import { AppError, type ErrorCode } from '../errors.js'
-import type { LimiterFactory } from '../otp/limits.js'
-import { consumeOrThrow } from '../otp/limits.js'
+import { consumeOrThrow, retrySeconds, tooMany } from '../limits/index.js'
 import type { Phone } from '../phone/index.js'
 import { countSegments, estimateCost, type PriceSettings } from '../sms/pricing.js'
-import { BlockCache, blockPrefix, isActive, numberPrefix } from './blocks.js'
+import type { BlockStore } from '../stores/blocks/index.js'
+import type { BlockCache } from './blocks.js'
+import { secondsUntilUtcMidnight, utcDay } from './days.js'
+import { type AbuseLimiters, BUDGET_UNITS_PER_USD } from './limiters.js'
 import { abuseMetrics } from './metrics.js'
+import { type PrefixState, PumpingDetector } from './pumping.js'
 
 /**
  * US dollars that sending `text` to `country` through `provider` costs, estimated before sending (the text
@@ -32,116 +34,6 @@ export function budgetPrice(settings: PriceSettings): SmsPrice {
 /** Deliberately above Twilio's Uzbek price ($0.053): an unknown price should stop sending early, not late. */
 export const UNKNOWN_PRICE_USD = 0.06
 
-/** Budget counters hold ten-thousandths of a dollar: whole numbers, as the limiter stores need. */
-const BUDGET_UNITS_PER_USD = 10_000
-const DAY_SECONDS = 86_400
-/**
- * How stale the in-memory list of blocked prefixes may get: a block made by the CLI or another instance is
- * honoured within this time (blocks made or lifted by this process at once).
- */
-export const BLOCKS_REFRESH_MS = 1000
-/** Counters that only count (the verified codes of a prefix): a limit no one reaches. */
-const UNBOUNDED = 1_000_000_000
-
-export interface AbuseLimiters {
-  numberHour: RateLimiterAbstract
-  numberDay: RateLimiterAbstract
-  prefixSent: RateLimiterAbstract
-  prefixVerified: RateLimiterAbstract
-  /** The codes of a prefix verified in the current window (read before a send, taking nothing). */
-  prefixVerifiedCount: (prefix: string) => Promise<number>
-  dailyCount: RateLimiterAbstract | null
-  dailyBudget: RateLimiterAbstract | null
-  failedVerifications: RateLimiterAbstract
-  verifyIp: RateLimiterAbstract
-  refreshIp: RateLimiterAbstract
-}
-
-export async function createAbuseLimiters(factory: LimiterFactory, config: Config): Promise<AbuseLimiters> {
-  const a = config.abuse
-  const day = DAY_SECONDS
-  // Daily keys carry the UTC date, so a new day starts a new counter; the duration only lets old keys expire.
-  const [numberHour, numberDay, prefixSent, prefixVerified, failedVerifications, verifyIp, refreshIp] =
-    await Promise.all([
-      factory.create({
-        name: 'otp_number_hour',
-        points: a.perNumberHour,
-        durationSeconds: 3600,
-        perNumber: true,
-      }),
-      factory.create({
-        name: 'otp_number_day',
-        points: a.perNumberDay,
-        durationSeconds: day,
-        perNumber: true,
-      }),
-      factory.create({
-        name: 'otp_prefix_sent',
-        points: a.pumping.maxCodesPerPrefix,
-        durationSeconds: a.pumping.windowSeconds,
-      }),
-      factory.create({
-        name: 'otp_prefix_verified',
-        points: UNBOUNDED,
-        durationSeconds: a.pumping.windowSeconds,
-      }),
-      factory.create({
-        name: 'otp_verify_failed',
-        points: a.failedVerificationsPerDay,
-        durationSeconds: 2 * day,
-        perNumber: true,
-      }),
-      factory.create({ name: 'verify_ip', points: a.verifyIpLimitPerMinute, durationSeconds: 60 }),
-      factory.create({ name: 'refresh_ip', points: a.refreshIpLimitPerMinute, durationSeconds: 60 }),
-    ])
-  return {
-    numberHour,
-    numberDay,
-    prefixSent,
-    prefixVerified,
-    prefixVerifiedCount: factory.reader(prefixVerified),
-    failedVerifications,
-    verifyIp,
-    refreshIp,
-    dailyCount:
-      a.smsDailyLimit > 0
-        ? await factory.create({ name: 'sms_daily_count', points: a.smsDailyLimit, durationSeconds: 2 * day })
-        : null,
-    dailyBudget:
-      a.smsDailyBudgetUsd > 0
-        ? await factory.create({
-            name: 'sms_daily_budget',
-            points: Math.round(a.smsDailyBudgetUsd * BUDGET_UNITS_PER_USD),
-            durationSeconds: 2 * day,
-          })
-        : null,
-  }
-}
-
-const DAY_MS = 86_400_000
-/** The last day asked for: every send-otp asks, and formatting a date anew took half a microsecond. */
-let lastDay = { from: 0, until: 0, day: '' }
-
-/** The UTC date of `now`, e.g. 2026-11-24 (JavaScript time has no leap seconds: a day is 86,400,000 ms). */
-export function utcDay(now = Date.now()): string {
-  if (now < lastDay.from || now >= lastDay.until) {
-    const from = now - (now % DAY_MS)
-    lastDay = { from, until: from + DAY_MS, day: new Date(from).toISOString().slice(0, 10) }
-  }
-  return lastDay.day
-}
-
-/** Whole seconds until the next UTC midnight, at least 1. */
-export function secondsUntilUtcMidnight(now = Date.now()): number {
-  const next = new Date(now)
-  next.setUTCHours(24, 0, 0, 0)
-  return Math.max(1, Math.ceil((next.getTime() - now) / 1000))
-}
-
-function tooMany(code: ErrorCode, seconds: number): AppError {
-  return new AppError(code, { seconds }, { retry_after: seconds }, seconds)
-}
-
 interface Step {
   limiter: RateLimiterAbstract
   key: string
@@ -155,10 +47,14 @@ export interface SendReservation {
   release(): Promise<void>
 }
 
-/** The state of a number's prefix before sending: its key and when an operator last cleared it. */
-export interface PrefixState {
-  prefix: string
-  clearedAt: number | null
+export interface AbuseGuardOptions {
+  abuse: Config['abuse']
+  /** Development mode sends nothing that costs money: the spending caps do not count it. */
+  devMode: boolean
+  limiters: AbuseLimiters
+  blocks: BlockStore
+  price: SmsPrice
+  log: Logger
 }
 
 /**
@@ -170,36 +66,34 @@ export interface PrefixState {
 export class AbuseGuard {
   /** UTC day of the last error line per spending cap, so a bot hammering a closed cap does not flood the log. */
   private readonly capLogged = new Map<string, string>()
-  /** The blocked prefixes, read at most once per BLOCKS_REFRESH_MS (blocks.ts). */
-  readonly blocks: BlockCache
+  private readonly abuse: Config['abuse']
+  private readonly devMode: boolean
+  private readonly limiters: AbuseLimiters
+  private readonly price: SmsPrice
+  private readonly log: Logger
+  private readonly pumping: PumpingDetector
 
-  constructor(
-    private readonly config: Config,
-    private readonly db: Db,
-    private readonly limiters: AbuseLimiters,
-    private readonly price: SmsPrice,
-    private readonly log: Logger,
-  ) {
-    this.blocks = new BlockCache(db, BLOCKS_REFRESH_MS, config.abuse.pumping.windowSeconds * 1000)
+  constructor(options: AbuseGuardOptions) {
+    this.abuse = options.abuse
+    this.devMode = options.devMode
+    this.limiters = options.limiters
+    this.price = options.price
+    this.log = options.log
+    this.pumping = new PumpingDetector({
+      pumping: options.abuse.pumping,
+      store: options.blocks,
+      log: options.log,
+    })
   }
 
-  /** The prefix a number's pumping counters and blocks go by. */
-  private prefixOf(e164: string): string {
-    return numberPrefix(e164, this.config.abuse.pumping.dropDigits)
+  /** The blocked prefixes, read at most once per BLOCKS_REFRESH_MS (pumping.ts). */
+  get blocks(): BlockCache {
+    return this.pumping.blocks
   }
 
   /** Refuses a number whose prefix is blocked (429 OTP_PREFIX_BLOCKED). */
   async checkPrefix(phone: Phone): Promise<PrefixState> {
-    const prefix = this.prefixOf(phone.e164)
-    const now = Date.now()
-    const block = await this.blocks.find(prefix, now)
-    if (block && isActive(block, now)) {
-      abuseMetrics.limitRejections.inc({ limit: 'prefix_blocked' })
-      const seconds =
-        block.expires_at === null ? DAY_SECONDS : Math.max(1, Math.ceil((block.expires_at - now) / 1000))
-      throw tooMany('OTP_PREFIX_BLOCKED', seconds)
-    }
-    return { prefix, clearedAt: block?.removed_at ?? null }
+    return await this.pumping.checkPrefix(phone)
   }
 
   /**
@@ -219,14 +113,14 @@ export class AbuseGuard {
     provider: string,
     text: string,
   ): Promise<SendReservation> {
-    const a = this.config.abuse
+    const a = this.abuse
     const day = utcDay()
     const prefixStep: Step = {
       limiter: this.limiters.prefixSent,
       key: state.prefix,
       points: 1,
       refused: async () =>
-        await this.blockOrAllow(
+        await this.pumping.blockOrAllow(
           state,
           'volume',
           `more than ${a.pumping.maxCodesPerPrefix} codes in ${a.pumping.windowSeconds} s`,
@@ -247,8 +141,7 @@ export class AbuseGuard {
       },
       prefixStep,
     ]
-    // Development mode sends nothing that costs money, so it does not count against the spending caps.
-    if (!this.config.devMode) {
+    if (!this.devMode) {
       if (this.limiters.dailyCount)
         steps.push({
           limiter: this.limiters.dailyCount,
@@ -267,7 +160,7 @@ export class AbuseGuard {
     }
 
     // The verification rate of the prefix is read alongside, for the pumping check after the counters.
-    const judgeRate = this.config.abuse.pumping.minVerifyRate > 0
+    const judgeRate = a.pumping.minVerifyRate > 0
     const [verified, ...outcomes] = await Promise.allSettled([
       judgeRate ? this.limiters.prefixVerifiedCount(state.prefix) : Promise.resolve(0),
       ...steps.map((s) => s.limiter.consume(s.key, s.points)),
@@ -314,54 +207,12 @@ export class AbuseGuard {
     }
     if (judgeRate && verified?.status === 'fulfilled')
       try {
-        await this.checkVerifyRate(state, sentInWindow, verified.value)
+        await this.pumping.checkVerifyRate(state, sentInWindow, verified.value)
       } catch (err) {
         await release()
         throw err
       }
     return { release }
-  }
-
-  /**
-   * Many codes sent to a prefix and almost none verified is the signature of pumping: the numbers belong to
-   * whoever is paid per delivered SMS, and no one types the codes in. `sent` counts this send too.
-   */
-  private async checkVerifyRate(state: PrefixState, sent: number, verified: number): Promise<void> {
-    const p = this.config.abuse.pumping
-    // The code being sent now cannot have been verified yet: judge the ones before it.
-    const before = sent - 1
-    if (before < p.minSample || verified / before >= p.minVerifyRate) return
-    const refusal = await this.blockOrAllow(
-      state,
-      'verify_rate',
-      `${verified} of ${before} codes verified in ${p.windowSeconds} s (below ${p.minVerifyRate})`,
-    )
-    if (refusal) throw refusal
-  }
-
-  /** Blocks the prefix, unless an operator cleared it within the current window. */
-  private async blockOrAllow(
-    state: PrefixState,
-    reason: 'volume' | 'verify_rate',
-    detail: string,
-  ): Promise<AppError | null> {
-    const p = this.config.abuse.pumping
-    const now = Date.now()
-    if (state.clearedAt !== null && state.clearedAt > now - p.windowSeconds * 1000) return null
-    await blockPrefix(this.db, {
-      prefix: state.prefix,
-      reason,
-      detail,
-      createdBy: 'auto',
-      expiresAt: now + p.blockSeconds * 1000,
-    })
-    this.blocks.changed()
-    abuseMetrics.prefixBlocks.inc({ reason })
-    this.log.warn(
-      { prefix: state.prefix, reason, detail, blockSeconds: p.blockSeconds },
-      `🚫 Prefix ${state.prefix} blocked for ${p.blockSeconds} s (possible SMS pumping): ${detail}`,
-    )
-    return tooMany('OTP_PREFIX_BLOCKED', p.blockSeconds)
   }
 
   private refuse(limit: string, code: ErrorCode, seconds: number): AppError {
@@ -388,7 +239,7 @@ export class AbuseGuard {
    * that took it counts it). Best effort: it never fails a sign-in.
    */
   async recordVerified(phone: string): Promise<void> {
-    await this.limiters.prefixVerified.consume(this.prefixOf(phone)).catch((err: unknown) => {
+    await this.limiters.prefixVerified.consume(this.pumping.prefixOf(phone)).catch((err: unknown) => {
       this.log.warn({ err }, 'could not count a verified code')
     })
   }
@@ -424,8 +275,4 @@ export class AbuseGuard {
       'RATE_LIMITED',
     )
   }
-}
-
-function retrySeconds(res: RateLimiterRes): number {
-  return Math.max(1, Math.ceil(res.msBeforeNext / 1000))
 }

@@ -1,8 +1,6 @@
-import type { Insertable } from 'kysely'
 import type { Logger } from 'pino'
 import { timeOrderedId } from '../crypto.js'
-import type { Db } from '../db/index.js'
-import type { OtpEventKind, OtpEventsTable } from '../db/schema.js'
+import type { OtpEvent, OtpEventKind, StatsStore } from '../stores/stats/index.js'
 
 export interface OtpEventsLimits {
   /** Rows per write: a full batch is written at once, without waiting for the delay. */
@@ -13,26 +11,25 @@ export interface OtpEventsLimits {
   maxPending: number
 }
 
-// 500 rows of 6 values stay far below SQLite's (32,766) and PostgreSQL's (65,535) bound on parameters.
-// 20 ms, not longer: rows held for 100 ms outlived two young-generation collections, and under load V8's old
-// space filled with them at ~7 MB/s until a full collection (peak RSS 230–250 MB in most send-otp runs
-// against 170–178 MB; docs/SCALING.md).
+// 500 rows of 6 values stay far below PostgreSQL's bound on the parameters of one statement (65,535).
+// 20 ms, not longer: rows held longer outlive young-generation collections and pile up in V8's old space
+// under load.
 const DEFAULT_LIMITS: OtpEventsLimits = { batchSize: 500, delayMs: 20, maxPending: 10_000 }
 
 /**
  * Writes the record of codes sent and verified that the admin console's statistics read. Best effort: a
  * statistic that could not be written must not fail a sign-in that has already succeeded.
  *
- * Write-behind: `record()` only buffers the row, and the buffer goes to the database in multi-row INSERTs
- * when a batch is full or `delayMs` after its first row, one write at a time. One INSERT per code
- * was a PostgreSQL round trip (or a Kysely build and statement on SQLite) on every send and verify. What it
- * costs: rows waiting in the buffer are lost if the process dies (a graceful close writes them), and a
- * failed write drops its rows with one warn line instead of retrying; while the database is down for a while,
- * rows beyond `maxPending` are dropped and counted, one warn line per write. The admin service flushes before
- * it reads, so this instance's statistics are exact; other instances' may lag by about `delayMs`.
+ * Write-behind: `record()` only buffers the row, and the buffer goes to the stats store a batch at a time,
+ * when the batch is full or `delayMs` after its first row, one write at a time: a write per code would be a
+ * round trip on every send and verify. What it costs: rows waiting in the buffer are lost if the process
+ * dies (a graceful close writes them), and a failed write drops its rows with one warn line instead of
+ * retrying; while the database is down for a while, rows beyond `maxPending` are dropped and counted, one
+ * warn line per write. The admin service flushes before it reads, so this instance's statistics are exact;
+ * other instances' may lag by about `delayMs`.
  */
 export class OtpEvents {
-  private pending: Insertable<OtpEventsTable>[] = []
+  private pending: OtpEvent[] = []
   private timer: NodeJS.Timeout | null = null
   private writing: Promise<void> | null = null
   /** Rows ever buffered, and rows whose write has ended (written or not): `flush()` waits on these. */
@@ -41,11 +38,15 @@ export class OtpEvents {
   /** Rows refused since the last write because the buffer was full. */
   private dropped = 0
 
-  constructor(
-    private readonly db: Db,
-    private readonly log: Logger,
-    private readonly limits: OtpEventsLimits = DEFAULT_LIMITS,
-  ) {}
+  private readonly store: StatsStore
+  private readonly log: Logger
+  private readonly limits: OtpEventsLimits
+
+  constructor(options: { store: StatsStore; log: Logger; limits?: OtpEventsLimits | undefined }) {
+    this.store = options.store
+    this.log = options.log
+    this.limits = options.limits ?? DEFAULT_LIMITS
+  }
 
   record(kind: OtpEventKind, phone: { e164: string; country: string }, ip: string | null): void {
     if (this.pending.length >= this.limits.maxPending) {
@@ -105,26 +106,13 @@ export class OtpEvents {
     return this.writing
   }
 
-  private async insert(rows: Insertable<OtpEventsTable>[], dropped: number): Promise<void> {
+  private async insert(rows: OtpEvent[], dropped: number): Promise<void> {
     if (dropped > 0)
       this.log.warn({ dropped }, `could not record ${dropped} OTP events for the admin statistics`)
-    let written = 0
     try {
-      // The SQL of a multi-row INSERT depends on its row count, and SQLite keeps a prepared statement per
-      // SQL text (db/statements.ts): chunks sized in powers of two keep those to ten texts, not 500.
-      while (written < rows.length) {
-        const size = 2 ** Math.floor(Math.log2(rows.length - written))
-        await this.db
-          .insertInto('otp_events')
-          .values(rows.slice(written, written + size))
-          .execute()
-        written += size
-      }
+      await this.store.add(rows)
     } catch (err) {
-      this.log.warn(
-        { err, count: rows.length - written },
-        'could not record an OTP event for the admin statistics',
-      )
+      this.log.warn({ err, count: rows.length }, 'could not record an OTP event for the admin statistics')
     }
   }
 

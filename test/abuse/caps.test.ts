@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import { register } from 'prom-client'
-import { budgetPrice, UNKNOWN_PRICE_USD, utcDay } from '../../src/abuse/guard.js'
+import { utcDay } from '../../src/abuse/days.js'
+import { budgetPrice, UNKNOWN_PRICE_USD } from '../../src/abuse/guard.js'
 import { BACKENDS, buildTestApp, FakeSms, LIVE_SMS, post, STRONG_SECRET, type TestApp } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'
@@ -266,8 +267,8 @@ test('a send refused by several caps at once leaves none of them counted', async
         ta.app.storage.db.db,
       )
     ).rows[0]?.points
-  assert.equal(await points('rate_limit_number', `${PHONE}:otp_number_hour`), 2)
-  assert.equal(await points('rate_limit_number', `${PHONE}:otp_number_day`), 2)
+  assert.equal(await points('rate_limit_number', `otp_number_hour:${PHONE}`), 2)
+  assert.equal(await points('rate_limit_number', `otp_number_day:${PHONE}`), 2)
   assert.equal(await points('rate_limit_otp_prefix_sent', '+998901234'), 2, 'nor the prefix counter')
 })
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { listBlocks, removeBlock } from '../../abuse/blocks.js'
 import { migrate } from '../../db/index.js'
-import type { BlockedPrefix } from '../../db/schema.js'
+import type { BlockedPrefix, BlockStore } from '../../stores/blocks/index.js'
+import { openStores } from '../../stores/index.js'
 import { type CliContext, CliError, cliConfig, type GlobalOptions, withDatabase } from '../context.js'
 
 function when(ms: number | null): string {
@@ -42,14 +42,11 @@ export function registerBlocks(program: Command, ctx: CliContext): void {
     .command('blocks')
     .description('number prefixes blocked from receiving codes (SMS pumping)')
   // The table comes with a migration: applied first, as the server does, so a fresh database lists nothing.
-  const withMigrated = async <T>(
-    command: Command,
-    work: (db: Parameters<typeof listBlocks>[0]) => Promise<T>,
-  ) => {
+  const withMigrated = async <T>(command: Command, work: (store: BlockStore) => Promise<T>) => {
     const config = cliConfig(ctx, command.optsWithGlobals<GlobalOptions>())
     return await withDatabase(config, async (handle) => {
       await migrate(handle)
-      return await work(handle.db)
+      return await work(openStores(handle, null).blocks)
     })
   }
   blocks
@@ -58,7 +55,7 @@ export function registerBlocks(program: Command, ctx: CliContext): void {
     .option('--all', 'with expired and removed blocks (the history)')
     .option('--json', 'print the rows as JSON')
     .action(async (options: { all?: boolean; json?: boolean }, command: Command) => {
-      const rows = await withMigrated(command, (db) => listBlocks(db, { all: options.all === true }))
+      const rows = await withMigrated(command, (store) => store.list({ all: options.all === true }))
       ctx.out(options.json ? JSON.stringify(rows, null, 2) : formatBlocks(rows))
     })
   blocks
@@ -66,7 +63,7 @@ export function registerBlocks(program: Command, ctx: CliContext): void {
     .description('lift the block of a prefix (the detector leaves it alone for one window)')
     .argument('<prefix>', 'the blocked prefix, e.g. +998901234')
     .action(async (prefix: string, _options: unknown, command: Command) => {
-      const removed = await withMigrated(command, (db) => removeBlock(db, prefix, 'cli'))
+      const removed = await withMigrated(command, (store) => store.remove(prefix, 'cli'))
       if (!removed) throw new CliError(`no active block for ${prefix}`)
       ctx.out(`Block of ${prefix} removed.`)
     })
