@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import pino, { type Logger } from 'pino'
 import { type Config, ConfigError, loadConfig, readEnv } from '../config.js'
-import { type DatabaseHandle, openDatabase } from '../db/index.js'
+import { type DatabaseHandle, describeDatabase, openDatabase } from '../db/index.js'
 
 /** What a command may touch of the outside world; tests give their own. */
 export interface CliContext {
@@ -58,18 +58,6 @@ export async function withDatabase<T>(config: Config, work: (db: DatabaseHandle)
   }
 }
 
-/** DATABASE_URL without its password, for messages. */
-export function describeDatabase(database: Config['database']): string {
-  if (database.kind === 'sqlite')
-    return `SQLite ${database.path === ':memory:' ? database.path : resolve(database.path)}`
-  try {
-    const url = new URL(database.url)
-    return `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`
-  } catch {
-    return 'PostgreSQL'
-  }
-}
-
 /**
  * One line for any error: connection failures name what was refused (pg throws an AggregateError with an
  * empty message when every address of a host refuses), everything else its first line.
@@ -84,3 +72,5 @@ export function describeError(err: unknown): string {
   if (err.cause) return describeError(err.cause)
   return code ?? err.name
 }
+
+export { describeDatabase }

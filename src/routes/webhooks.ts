@@ -2,15 +2,15 @@ import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import Type from 'typebox'
+import type { ReceiptEndpoint, ReceiptLinks } from '../channels/connector.js'
+import { CONNECTORS } from '../channels/index.js'
 import { secretEquals } from '../crypto.js'
 import { AppError } from '../errors.js'
 import { errors } from '../http/schemas.js'
-import type { Receipt } from '../sms/receipts.js'
-import { validTwilioSignature } from '../sms/twilio.js'
 
-// Delivery receipts from the gateways. Their bodies are the gateways' own formats, so they are read loosely
-// (any fields, form or JSON) rather than with the API's strict schemas; what they may change is narrow: one
-// SMS-log row's status, times and cost.
+// Delivery receipts from the gateways: POST /<connector>/status for each connector that reports them. Their
+// bodies are the gateways' own formats, so they are read loosely (any fields, form or JSON) rather than with
+// the API's strict schemas; what they may change is narrow: one SMS-log row's status, times and cost.
 
 const AnyBody = Type.Object({}, { additionalProperties: true })
 const TokenQuery = Type.Object(
@@ -24,105 +24,51 @@ function tokenMatches(given: string | undefined, expected: string | null): boole
   return Boolean(given && expected && secretEquals(given, expected))
 }
 
-const str = (v: unknown): string | undefined =>
-  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined
-
-function price(amount: unknown, currency: string): Receipt['price'] {
-  const n = Number(amount)
-  return amount !== undefined && amount !== null && amount !== '' && Number.isFinite(n)
-    ? { amount: n, currency }
-    : null
-}
-
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, receipts } = app
+  const links: ReceiptLinks = {
+    publicBaseUrl: config.webhooks.publicBaseUrl,
+    webhookToken: config.webhooks.token,
+  }
   // Twilio posts application/x-www-form-urlencoded. The parser is registered in this plugin only, so the
   // API's JSON routes still answer form bodies with 415.
   await app.register(formbody)
 
-  /** Options of a route whose gateway signs nothing: the secret token in the URL is checked first. */
-  const tokenRoute = (summary: string) => ({
-    schema: { tags: ['webhooks'], summary, querystring: TokenQuery, body: AnyBody, response },
-    preHandler: async (request: FastifyRequest) => {
-      const { token } = request.query as { token?: string }
-      if (!tokenMatches(token, config.webhooks.token)) throw new AppError('WEBHOOK_FORBIDDEN')
-    },
-  })
-
-  app.post(
-    '/twilio/status',
-    {
-      schema: {
-        tags: ['webhooks'],
-        summary: 'Twilio delivery status callback (signed with X-Twilio-Signature)',
-        body: AnyBody,
-        response,
+  for (const connector of CONNECTORS) {
+    const endpoint = connector.receipts as ReceiptEndpoint<unknown> | undefined
+    if (!endpoint) continue
+    const settings = config.sms[connector.name]
+    const signed = endpoint.verify
+    app.post(
+      `/${connector.name}/status`,
+      {
+        schema: signed
+          ? { tags: ['webhooks'], summary: endpoint.summary, body: AnyBody, response }
+          : {
+              tags: ['webhooks'],
+              summary: endpoint.summary,
+              querystring: TokenQuery,
+              body: AnyBody,
+              response,
+            },
+        // A gateway that signs nothing carries the secret token in the URL: it is checked before the body.
+        ...(signed
+          ? {}
+          : {
+              preHandler: async (request: FastifyRequest) => {
+                const { token } = request.query as { token?: string }
+                if (!tokenMatches(token, links.webhookToken)) throw new AppError('WEBHOOK_FORBIDDEN')
+              },
+            }),
       },
-    },
-    async (request) => {
-      const authToken = config.sms.twilio?.authToken
-      const base = config.webhooks.publicBaseUrl
-      const signature = request.headers['x-twilio-signature']
-      const params = request.body as Record<string, string>
-      // Twilio signs the URL it called (our public one) plus the sorted form parameters.
-      if (
-        !authToken ||
-        !base ||
-        typeof signature !== 'string' ||
-        !validTwilioSignature(authToken, signature, `${base}${request.url}`, params)
-      )
-        throw new AppError('WEBHOOK_FORBIDDEN')
-      const status = str(params.MessageStatus) ?? str(params.SmsStatus)
-      const sid = str(params.MessageSid) ?? str(params.SmsSid)
-      if (status && sid)
-        await receipts.record({
-          provider: 'twilio',
-          providerMessageId: sid,
-          rawStatus: status,
-          errorCode: str(params.ErrorCode) ?? null,
-          price: price(params.Price, str(params.PriceUnit) ?? 'USD'),
-        })
-      return { ok: true }
-    },
-  )
-
-  app.post(
-    '/eskiz/status',
-    tokenRoute('Eskiz delivery status callback (?token=WEBHOOK_TOKEN)'),
-    async (request) => {
-      const body = request.body as Record<string, unknown>
-      const status = str(body.status)
-      if (status)
-        await receipts.record({
-          provider: 'eskiz',
-          logId: str(body.user_sms_id),
-          providerMessageId: str(body.request_id),
-          rawStatus: status,
-          price: price(body.total_price, 'UZS'),
-        })
-      return { ok: true }
-    },
-  )
-
-  app.post(
-    '/playmobile/status',
-    tokenRoute('Playmobile delivery report (?token=WEBHOOK_TOKEN)'),
-    async (request) => {
-      const body = request.body as Record<string, unknown>
-      // One report or a batch: {"messages": [{"message-id", "status", …}, …]}.
-      const reports = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [body]
-      for (const report of reports.slice(0, 100)) {
-        const status = str(report?.status)
-        const id = str(report?.['message-id']) ?? str(report?.message_id)
-        if (status && id)
-          await receipts.record({
-            provider: 'playmobile',
-            logId: id,
-            rawStatus: status,
-            errorCode: str(report['error-code']) ?? null,
-          })
-      }
-      return { ok: true }
-    },
-  )
+      async (request) => {
+        const body = request.body as Record<string, unknown>
+        if (signed && !signed(settings, { url: request.url, headers: request.headers, body }, links))
+          throw new AppError('WEBHOOK_FORBIDDEN')
+        for (const receipt of endpoint.parse(body))
+          await receipts.record({ provider: connector.name, ...receipt })
+        return { ok: true }
+      },
+    )
+  }
 }

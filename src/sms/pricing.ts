@@ -1,4 +1,4 @@
-import type { PriceOverride } from '../config.js'
+import { isSupportedCountry } from 'libphonenumber-js/max'
 
 // What an SMS costs: segments (how many parts a gateway bills) and a per-segment price per provider and
 // destination country. Estimates are written when a message is sent; a price the gateway itself reports (a
@@ -126,4 +126,43 @@ export function reportedCost(
   if (currency !== 'USD' && currency !== 'UZS') return null
   const amount = Math.abs(price.amount)
   return { amount, currency, usd: round(toUsd(amount, currency, uzsPerUsd)) }
+}
+
+export interface PriceOverride {
+  provider: string
+  /** ISO code or `*` for every country without its own price. */
+  country: string
+  amount: number
+  /** null: the provider's own currency. */
+  currency: 'USD' | 'UZS' | null
+}
+
+/** Parses SMS_PRICES: `eskiz:UZ=85;twilio:KZ=0.21 USD;http:*=70 UZS`, naming only `providers`. */
+export function parsePrices(
+  raw: string,
+  providers: readonly string[],
+): { prices: PriceOverride[]; problems: string[] } {
+  const problems: string[] = []
+  const prices: PriceOverride[] = []
+  for (const entry of raw.split(';').map((e) => e.trim())) {
+    if (!entry) continue
+    const m = /^([a-z]+):(\*|[A-Za-z]{2})\s*=\s*(\d+(?:\.\d+)?)\s*(USD|UZS)?$/i.exec(entry)
+    if (!m) {
+      problems.push(`SMS_PRICES: expected provider:COUNTRY=price[ USD|UZS] (got ${JSON.stringify(entry)})`)
+      continue
+    }
+    const provider = (m[1] as string).toLowerCase()
+    if (!providers.includes(provider))
+      problems.push(`SMS_PRICES: unknown provider "${provider}" (expected ${providers.join(', ')})`)
+    const country = (m[2] as string).toUpperCase()
+    if (country !== '*' && !isSupportedCountry(country))
+      problems.push(`SMS_PRICES: unknown country code "${country}"`)
+    prices.push({
+      provider,
+      country,
+      amount: Number(m[3]),
+      currency: m[4] ? (m[4].toUpperCase() as 'USD' | 'UZS') : null,
+    })
+  }
+  return { prices, problems }
 }

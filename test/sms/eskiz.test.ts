@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { EskizProvider } from '../../src/sms/eskiz.js'
-import type { SmsError } from '../../src/sms/provider.js'
+import { EskizProvider } from '../../src/channels/eskiz/provider.js'
+import type { SmsError } from '../../src/channels/provider.js'
 import { buildTestApp, post } from '../helpers.js'
 import { startPrismOn } from '../prism.js'
 import {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { HttpGatewayProvider, signHttpSms } from '../../src/sms/http-gateway.js'
-import { PlaymobileProvider } from '../../src/sms/playmobile.js'
-import type { SmsError } from '../../src/sms/provider.js'
+import { HttpGatewayProvider, signHttpSms } from '../../src/channels/http/provider.js'
+import { PlaymobileProvider } from '../../src/channels/playmobile/provider.js'
+import type { SmsError } from '../../src/channels/provider.js'
 import { buildTestApp, post } from '../helpers.js'
 import { fakeGateway, localGatewaysEnv } from './gateway-fakes.js'
 

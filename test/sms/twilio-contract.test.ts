@@ -2,7 +2,7 @@
 // sends must pass the contract's validation. Prism starts once for the file (a few seconds on the 1.9 MB spec).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { SmsError } from '../../src/sms/provider.js'
+import { SmsError } from '../../src/channels/provider.js'
 import { buildTestApp, post, SECRET } from '../helpers.js'
 import {
   ACCOUNT_SID,

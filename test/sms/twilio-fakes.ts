@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { type TwilioConfig, TwilioProvider } from '../../src/sms/twilio.js'
+import { TwilioProvider } from '../../src/channels/twilio/provider.js'
+import type { TwilioSettings as TwilioConfig } from '../../src/channels/twilio/settings.js'
 import { prismSkipReasonFor, SHARED, startPrismOn } from '../prism.js'
 
 export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef'

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import type { Check, Status } from '../../channels/connector.js'
 import type { CliContext, GlobalOptions } from '../context.js'
 import { runDoctor } from '../doctor/run.js'
-import type { Check, Status } from '../doctor/types.js'
 
 const ICON: Record<Status, string> = { ok: '✅', warn: '⚠️ ', fail: '❌' }
 

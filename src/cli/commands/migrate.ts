@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
-import { migrate, migrationStatus } from '../../db/index.js'
+import { migrate, migrationStatus, notCreatedYet } from '../../db/index.js'
 import {
   type CliContext,
   CliError,
@@ -18,13 +17,7 @@ export function registerMigrate(program: Command, ctx: CliContext): void {
     .action(async (options: { status?: boolean }, command: Command) => {
       const config = cliConfig(ctx, command.optsWithGlobals<GlobalOptions>())
       const where = describeDatabase(config.database)
-      const { database } = config
-      if (
-        options.status &&
-        database.kind === 'sqlite' &&
-        database.path !== ':memory:' &&
-        !existsSync(database.path)
-      )
+      if (options.status && notCreatedYet(config.database))
         throw new CliError(`${where} does not exist yet: "royal-taxi migrate" creates it`)
       await withDatabase(config, async (db) => {
         if (options.status) {

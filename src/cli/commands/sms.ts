@@ -1,13 +1,13 @@
 import type { Command } from 'commander'
+import { type ObservedAttempt, observeProvider } from '../../channels/observe.js'
+import { SmsError } from '../../channels/provider.js'
 import { type Config, LANGUAGES, type Language } from '../../config.js'
 import { randomDigits } from '../../crypto.js'
 import { migrate } from '../../db/index.js'
 import { messages } from '../../i18n/index.js'
 import { parsePhone } from '../../phone/index.js'
-import { smsLogWrites } from '../../sms/log-writes.js'
-import { type ObservedAttempt, observeProvider } from '../../sms/observe.js'
-import { SmsError } from '../../sms/provider.js'
 import { SmsSender } from '../../sms/sender.js'
+import { openStores } from '../../stores/index.js'
 import {
   type CliContext,
   CliError,
@@ -63,7 +63,7 @@ export function registerSms(program: Command, ctx: CliContext): void {
           )
 
         // Loaded on demand: the whole service behind it is not needed for `--help` or the other commands.
-        const { configuredProviders } = await import('../../app.js')
+        const { configuredProviders } = await import('../../channels/index.js')
         let providers = configuredProviders(config, quietLogger)
         let routes: Config['sms']['routes'] | null = config.sms.routes
         if (options.provider !== undefined) {
@@ -85,12 +85,14 @@ export function registerSms(program: Command, ctx: CliContext): void {
         await withDatabase(config, async (db) => {
           // The attempts go to the SMS log like the service's own, so the tables must exist.
           await migrate(db)
-          const sender = new SmsSender(observed, db.db, quietLogger, {
+          const sender = new SmsSender({
+            providers: observed,
+            smsLog: openStores(db, null).smsLog,
+            log: quietLogger,
             timeoutMs: config.sms.timeoutMs,
             routes,
             circuit: config.sms.circuit,
             prices: { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd },
-            logWrites: smsLogWrites(db),
           })
           const code = randomDigits(config.otp.length)
           const text =

@@ -1,17 +1,15 @@
-import { existsSync } from 'node:fs'
 import { Redis } from 'ioredis'
+import type { Check, Connector } from '../../channels/connector.js'
+import { CONNECTORS } from '../../channels/index.js'
 import { type Config, ConfigError, loadConfig, readEnv } from '../../config.js'
-import { migrationStatus, openDatabase, ping } from '../../db/index.js'
+import { migrationStatus, notCreatedYet, openDatabase, ping, unreachableFix } from '../../db/index.js'
 import { estimateCost } from '../../sms/pricing.js'
 import { describeDatabase, describeError } from '../context.js'
-import { eskizDoctor } from './eskiz.js'
-import { httpGatewayDoctor, playmobileDoctor } from './local.js'
 import { envFileChecks } from './settings.js'
-import { twilioDoctor } from './twilio.js'
-import type { Check, ProviderDoctor } from './types.js'
 
 /** Every SMS gateway the doctor can check, in the service's default order for Uzbek numbers. */
-export const PROVIDERS: ProviderDoctor[] = [eskizDoctor, playmobileDoctor, httpGatewayDoctor, twilioDoctor]
+const PROVIDERS = CONNECTORS as readonly Connector[]
+type ProviderDoctor = Connector
 
 const FIXES: Record<string, string> = {
   SECRET_KEY: 'generate one with `openssl rand -base64 48` and set SECRET_KEY',
@@ -40,7 +38,7 @@ function degradedConfig(settings: Record<string, string>, problems: string[]) {
     const provider = providerOf(setting)
     if (provider) {
       broken.add(provider.name)
-      provider.switchOff(patched)
+      provider.doctor.switchOff(patched)
     }
     // Production-only requirements: the other checks still make sense as in development.
     if (setting === 'SMS' || setting === 'SECRET_KEY') patched.APP_ENV = 'development'
@@ -55,11 +53,7 @@ function degradedConfig(settings: Record<string, string>, problems: string[]) {
 async function databaseChecks(config: Config): Promise<Check[]> {
   const section = 'Storage'
   const where = describeDatabase(config.database)
-  if (
-    config.database.kind === 'sqlite' &&
-    config.database.path !== ':memory:' &&
-    !existsSync(config.database.path)
-  )
+  if (notCreatedYet(config.database))
     return [
       {
         section,
@@ -92,10 +86,7 @@ async function databaseChecks(config: Config): Promise<Check[]> {
         section,
         status: 'fail',
         message: `${where} does not answer: ${describeError(err)}`,
-        fix:
-          config.database.kind === 'sqlite'
-            ? 'check that the file and its directory are readable and writable by this user'
-            : 'start PostgreSQL, or correct the host, port, user, password and database in DATABASE_URL',
+        fix: unreachableFix(config.database),
       },
     ]
   } finally {
@@ -237,7 +228,7 @@ export async function runDoctor({ envFile, processEnv }: DoctorInput): Promise<C
       status: 'fail',
       message: problem,
       fix:
-        provider?.fixes[setting] ??
+        provider?.doctor.fixes[setting] ??
         FIXES[setting] ??
         `correct ${setting} in ${envFile} (.env.example describes every setting)`,
     })
@@ -260,8 +251,11 @@ export async function runDoctor({ envFile, processEnv }: DoctorInput): Promise<C
     return checks
   }
 
-  const enabled = PROVIDERS.filter((p) => p.enabled(config))
-  const wanted = PROVIDERS.filter((p) => enabled.includes(p) || broken.has(p.name) || p.switchedOn(settings))
+  const settingsOf = (p: Connector) => (config.sms as unknown as Record<string, unknown>)[p.name]
+  const enabled = PROVIDERS.filter((p) => settingsOf(p) !== null)
+  const wanted = PROVIDERS.filter(
+    (p) => enabled.includes(p) || broken.has(p.name) || p.doctor.switchedOn(settings),
+  )
   if (wanted.length === 0)
     checks.push({
       section: 'SMS',
@@ -286,7 +280,9 @@ export async function runDoctor({ envFile, processEnv }: DoctorInput): Promise<C
           message: `live check skipped: fix the ${p.label} settings above first`,
         },
       ]
-    return [...p.wellFormed(config), ...(await p.live(config, p.label))]
+    const own = settingsOf(p)
+    const live = { section: p.label, timeoutMs: config.sms.timeoutMs, describeError }
+    return [...p.doctor.wellFormed(own), ...(await p.doctor.live(own, live))]
   })
   const results = await Promise.all([...providerChecks, databaseChecks(config), redisChecks(config)])
   for (const r of results) checks.push(...r)

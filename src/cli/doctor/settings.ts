@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parse as parseDotenv } from 'dotenv'
+import type { Check } from '../../channels/connector.js'
 import { EnvSchema, environmentOverrides } from '../../config.js'
 import { describeError } from '../context.js'
-import type { Check } from './types.js'
 
 const SECTION = 'Settings'
 const KNOWN = Object.keys(EnvSchema.properties)

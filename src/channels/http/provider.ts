@@ -1,15 +1,13 @@
 import { createHmac } from 'node:crypto'
-import type { Config } from '../config.js'
-import { excerpt, gatewayFetch, kindForStatus } from './fetch.js'
+import { excerpt, gatewayFetch, kindForStatus } from '../fetch.js'
 import {
   type SendResult,
   SmsError,
   type SmsErrorKind,
   type SmsMessage,
   type SmsProvider,
-} from './provider.js'
-
-export type HttpGatewayConfig = NonNullable<Config['sms']['http']>
+} from '../provider.js'
+import type { HttpGatewaySettings } from './settings.js'
 
 const KINDS: readonly SmsErrorKind[] = [
   'invalid_recipient',
@@ -38,7 +36,7 @@ export class HttpGatewayProvider implements SmsProvider {
   readonly name = 'http'
 
   constructor(
-    private readonly config: HttpGatewayConfig,
+    private readonly config: HttpGatewaySettings,
     private readonly timeoutMs: number,
     private readonly now: () => number = Date.now,
   ) {}

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module'
 import type Twilio from 'twilio'
-import type { Config } from '../config.js'
 import {
   type Balance,
   type SendResult,
@@ -8,25 +7,14 @@ import {
   type SmsErrorKind,
   type SmsMessage,
   type SmsProvider,
-} from './provider.js'
-import { TwilioHttpClient } from './twilio-http.js'
+} from '../provider.js'
+import { twilioHttpClient } from './http.js'
+import type { TwilioSettings } from './settings.js'
 
 // The SDK is loaded when a Twilio provider is built or a Twilio receipt checked, not at start-up: it adds about
 // 20 MB to a process that may never use it (development mode, the local gateways only).
 const require = createRequire(import.meta.url)
-const sdk = () => require('twilio') as typeof Twilio
-
-/** Checks the X-Twilio-Signature of a status callback: Twilio signs the URL it called plus the form fields. */
-export function validTwilioSignature(
-  authToken: string,
-  signature: string,
-  url: string,
-  params: Record<string, string>,
-): boolean {
-  return sdk().validateRequest(authToken, signature, url, params)
-}
-
-export type TwilioConfig = NonNullable<Config['sms']['twilio']>
+export const sdk = () => require('twilio') as typeof Twilio
 
 // Twilio's error codes (https://www.twilio.com/docs/api/errors) onto our kinds. Unlisted 4xx codes are treated
 // as our own account's problem (unavailable), never as the user's.
@@ -60,13 +48,8 @@ function isRestError(err: unknown): err is TwilioRestError {
   return err instanceof Error && typeof (err as { status?: unknown }).status === 'number'
 }
 
-/** The operating system's and undici's (twilio-http.ts) codes for a connection or answer that took too long. */
-const TIMEOUT_CODES = new Set([
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-])
+/** The operating system's and axios's (the SDK's client) codes for a connection or answer that took too long. */
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED'])
 
 /** Maps whatever the twilio SDK threw onto the taxonomy, keeping Twilio's own message. */
 export function mapTwilioError(err: unknown, timeoutMs: number): SmsError {
@@ -91,8 +74,8 @@ export function mapTwilioError(err: unknown, timeoutMs: number): SmsError {
     return new SmsError('unavailable', `No answer from Twilio within ${timeoutMs} ms`, 'TIMEOUT', {
       cause: err,
     })
-  // undici's word for a connection that ended before the answer did ("other side closed") names neither side.
-  if (code === 'UND_ERR_SOCKET')
+  // Node's words for a connection that ended before the answer did ("socket hang up") name neither side.
+  if (code === 'ECONNRESET' && (err as Error).message === 'socket hang up')
     return new SmsError('unavailable', 'Twilio closed the connection without answering', code, { cause: err })
   return new SmsError('unavailable', (err as Error).message ?? String(err), code ?? null, { cause: err })
 }
@@ -102,15 +85,11 @@ export class TwilioProvider implements SmsProvider {
   private readonly client: Twilio.Twilio
 
   constructor(
-    private readonly config: TwilioConfig,
+    private readonly config: TwilioSettings,
     private readonly timeoutMs: number,
   ) {
-    // Our own HTTP client (twilio-http.ts): keep-alive connections, since a TLS handshake per message would
-    // cost more than the request itself, and no retries, since a 429 is answered at once (503 to the client,
-    // the next provider tried), not retried for seconds. The SDK types it as its axios-based RequestClient,
-    // of which it calls only `request`.
     this.client = sdk()(config.accountSid, config.authToken, {
-      httpClient: new TwilioHttpClient(timeoutMs, config.http) as unknown as Twilio.RequestClient,
+      httpClient: twilioHttpClient(sdk(), config.http, timeoutMs),
       // Empty, not undefined: otherwise the SDK falls back to the process's TWILIO_EDGE / TWILIO_REGION and
       // rewrites the host of TWILIO_API_BASE_URL behind our config's back (a regional endpoint is chosen by
       // setting TWILIO_API_BASE_URL, e.g. https://api.dublin.ie1.twilio.com).

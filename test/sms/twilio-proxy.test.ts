@@ -1,5 +1,5 @@
-// The HTTP client under the twilio SDK (src/sms/twilio-http.ts): the form it writes, and the settings the SDK's
-// own client read from the environment (HTTP_PROXY, TWILIO_CA_BUNDLE), plus HTTPS_PROXY and NO_PROXY.
+// The twilio SDK's own HTTP client as the settings configure it (src/channels/twilio/http.ts): TWILIO_CA_BUNDLE,
+// HTTP_PROXY, HTTPS_PROXY and NO_PROXY, from the settings (so .env works too), not from the process environment.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
@@ -7,12 +7,12 @@ import { createServer as createHttpsServer } from 'node:https'
 import { type AddressInfo, connect } from 'node:net'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
+import { SmsError } from '../../src/channels/provider.js'
+import type { TwilioProvider } from '../../src/channels/twilio/provider.js'
+import type { TwilioSettings } from '../../src/channels/twilio/settings.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
-import { SmsError } from '../../src/sms/provider.js'
-import type { TwilioProvider } from '../../src/sms/twilio.js'
-import { formEncode, type TwilioHttpSettings } from '../../src/sms/twilio-http.js'
 import { buildTestApp, post } from '../helpers.js'
-import { DIRECT, fields, recordingServer, twilioCreated, twilioEnv, twilioProvider } from './twilio-fakes.js'
+import { DIRECT, recordingServer, twilioCreated, twilioEnv, twilioProvider } from './twilio-fakes.js'
 
 const SID = 'SM0123456789abcdef0123456789abcdef'
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
@@ -20,7 +20,7 @@ const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
 const CERT = join(FIXTURES, 'tls-localhost.crt')
 const KEY = join(FIXTURES, 'tls-localhost.key')
 
-function provider(baseUrl: string, http: Partial<TwilioHttpSettings>): TwilioProvider {
+function provider(baseUrl: string, http: Partial<TwilioSettings['http']>): TwilioProvider {
   return twilioProvider(baseUrl, { http: { ...DIRECT, ...http } }, 2000)
 }
 
@@ -50,41 +50,6 @@ async function tunnellingProxy(t: TestContext): Promise<{ url: string; tunnels: 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tunnels }
 }
 
-test('the form is written as the SDK wrote it: repeated keys for lists, %20, RFC 3986 escapes', () => {
-  assert.equal(
-    formEncode({
-      To: '+998901234567',
-      Body: "Kod: 123 456\nO'zbek (test)*!~",
-      MediaUrl: ['https://a.example/1.png', 'https://a.example/2.png'],
-      ShortenUrls: true,
-      ValidityPeriod: 60,
-      Skipped: undefined,
-      Empty: null,
-    }),
-    'To=%2B998901234567&Body=Kod%3A%20123%20456%0AO%27zbek%20%28test%29%2A%21~' +
-      '&MediaUrl=https%3A%2F%2Fa.example%2F1.png&MediaUrl=https%3A%2F%2Fa.example%2F2.png' +
-      '&ShortenUrls=true&ValidityPeriod=60&Empty=',
-  )
-  assert.equal(formEncode({ Body: 'Код: 123 ✓' }), 'Body=%D0%9A%D0%BE%D0%B4%3A%20123%20%E2%9C%93')
-})
-
-test('HTTP_PROXY: the request goes through the proxy, as with the SDK', async (t) => {
-  const fake = await recordingServer(t, twilioCreated(SID))
-  const proxy = await tunnellingProxy(t)
-  const sent = await send(provider(fake.url, { httpProxy: proxy.url }))
-  assert.equal(sent.providerMessageId, SID)
-  assert.deepEqual(proxy.tunnels, [new URL(fake.url).host])
-  assert.equal(fields(fake.requests[0]).Body, 'code 1')
-})
-
-test('NO_PROXY names the API host: it is reached directly', async (t) => {
-  const fake = await recordingServer(t, twilioCreated(SID))
-  const proxy = await tunnellingProxy(t)
-  await send(provider(fake.url, { httpProxy: proxy.url, noProxy: '127.0.0.1' }))
-  assert.deepEqual(proxy.tunnels, [])
-  assert.equal(fake.requests.length, 1)
-})
-
 /** An API answering like Twilio over HTTPS, with the fixture's self-signed certificate. */
 async function httpsFake(t: TestContext): Promise<string> {
   const server = createHttpsServer({ cert: readFileSync(CERT), key: readFileSync(KEY) }, (req, res) => {
@@ -99,6 +64,21 @@ async function httpsFake(t: TestContext): Promise<string> {
   return `https://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
+test('HTTP_PROXY: the request is tunnelled through the proxy, as with the SDK', async (t) => {
+  const url = await httpsFake(t)
+  const proxy = await tunnellingProxy(t)
+  const sent = await send(provider(url, { httpProxy: proxy.url, caBundle: CERT }))
+  assert.equal(sent.providerMessageId, SID)
+  assert.deepEqual(proxy.tunnels, [new URL(url).host])
+})
+
+test('NO_PROXY names the API host: it is reached directly', async (t) => {
+  const url = await httpsFake(t)
+  const proxy = await tunnellingProxy(t)
+  await send(provider(url, { httpProxy: proxy.url, noProxy: '127.0.0.1', caBundle: CERT }))
+  assert.deepEqual(proxy.tunnels, [])
+})
+
 test('TWILIO_CA_BUNDLE: an API behind a certificate Node does not know is trusted only with it', async (t) => {
   const url = await httpsFake(t)
   const refused = await send(provider(url, {})).catch((err: unknown) => err)
@@ -110,7 +90,7 @@ test('TWILIO_CA_BUNDLE: an API behind a certificate Node does not know is truste
   assert.equal(sent.providerMessageId, SID)
 })
 
-test('HTTPS_PROXY carries https:// requests (the SDK ignored it); an http:// API does not use it', async (t) => {
+test('HTTPS_PROXY carries https:// requests (the SDK alone ignores it); an http:// API does not use it', async (t) => {
   const url = await httpsFake(t)
   const proxy = await tunnellingProxy(t)
   const sent = await send(provider(url, { httpsProxy: proxy.url, caBundle: CERT }))
@@ -123,16 +103,16 @@ test('HTTPS_PROXY carries https:// requests (the SDK ignored it); an http:// API
   assert.equal(plain.requests.length, 1)
 })
 
-test('the settings reach the client: HTTP_PROXY from the environment (or .env) carries what the app sends', async (t) => {
-  const fake = await recordingServer(t, twilioCreated(SID))
+test('the settings reach the client: HTTP_PROXY from the settings (not the process) carries what the app sends', async (t) => {
+  const url = await httpsFake(t)
   const proxy = await tunnellingProxy(t)
   const ta = await buildTestApp(t, {
-    env: twilioEnv(fake.url, { HTTP_PROXY: proxy.url }),
+    env: twilioEnv(url, { HTTP_PROXY: proxy.url, TWILIO_CA_BUNDLE: CERT }),
     configuredProviders: true,
   })
   const res = await post(ta.app, '/api/v1/auth/send-otp', { phone: '+998901234567' })
   assert.equal(res.statusCode, 200, res.body)
-  assert.deepEqual(proxy.tunnels, [new URL(fake.url).host])
+  assert.deepEqual(proxy.tunnels, [new URL(url).host])
 })
 
 test('TWILIO_CA_BUNDLE must be a readable PEM file; a proxy must be an http(s) URL, never echoed', () => {

@@ -1,5 +1,5 @@
-import { timeOrderedId } from '../crypto.js'
-import type { SendResult, SmsMessage, SmsProvider } from './provider.js'
+import { timeOrderedId } from '../../crypto.js'
+import type { SendResult, SmsMessage, SmsProvider } from '../provider.js'
 
 /**
  * Development mode: nothing leaves the machine. The OTP service logs the code itself (the

@@ -1,7 +1,6 @@
-import type { Config } from '../../config.js'
-import { gatewayFetch } from '../../sms/fetch.js'
-import { describeError } from '../context.js'
-import { type Check, isTrue, type ProviderDoctor } from './types.js'
+import type { Check, ConnectorDoctor } from '../connector.js'
+import { gatewayFetch } from '../fetch.js'
+import type { EskizSettings } from './settings.js'
 
 const CABINET = 'https://my.eskiz.uz'
 
@@ -15,16 +14,7 @@ function message(json: unknown, text: string): string {
   return typeof m === 'string' && m ? m : text.replace(/\s+/g, ' ').slice(0, 200)
 }
 
-export const eskizDoctor: ProviderDoctor = {
-  name: 'eskiz',
-  label: 'Eskiz',
-  prefix: 'ESKIZ_',
-  // Uzbek numbers through /sms/send, others through /sms/send-global.
-  countries: '*',
-  switchedOn: (settings) => isTrue(settings.ESKIZ_ENABLED),
-  switchOff: (settings) => {
-    settings.ESKIZ_ENABLED = 'false'
-  },
+export const eskizDoctor: Omit<ConnectorDoctor<EskizSettings>, 'switchedOn' | 'switchOff'> = {
   fixes: {
     ESKIZ_EMAIL: `set ESKIZ_EMAIL to the e-mail you log in to ${CABINET} with`,
     ESKIZ_PASSWORD: `set ESKIZ_PASSWORD to your Eskiz password (or the API secret from ${CABINET} → Settings)`,
@@ -33,20 +23,13 @@ export const eskizDoctor: ProviderDoctor = {
     ESKIZ_ENABLED: 'ESKIZ_ENABLED=true or false',
   },
 
-  enabled: (config) => config.sms.eskiz !== null,
-
-  wellFormed(config: Config): Check[] {
-    const e = config.sms.eskiz
-    if (!e) return []
+  wellFormed(e) {
     return [
       { section: 'Eskiz', status: 'ok', message: `credentials are present: ${e.email}, sender "${e.from}"` },
     ]
   },
 
-  async live(config: Config, section: string): Promise<Check[]> {
-    const e = config.sms.eskiz
-    if (!e) return []
-    const timeout = config.sms.timeoutMs
+  async live(e, { section, timeoutMs: timeout, describeError }) {
     const form = new FormData()
     form.set('email', e.email)
     form.set('password', e.password)

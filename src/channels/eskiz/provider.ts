@@ -1,6 +1,5 @@
-import type { Config } from '../config.js'
-import { excerpt, type GatewayResponse, gatewayFetch, kindForStatus } from './fetch.js'
-import { countSegments } from './pricing.js'
+import { countSegments } from '../../sms/pricing.js'
+import { excerpt, type GatewayResponse, gatewayFetch, kindForStatus } from '../fetch.js'
 import {
   type Balance,
   messageCountry,
@@ -9,9 +8,8 @@ import {
   type SmsErrorKind,
   type SmsMessage,
   type SmsProvider,
-} from './provider.js'
-
-export type EskizConfig = NonNullable<Config['sms']['eskiz']>
+} from '../provider.js'
+import type { EskizSettings } from './settings.js'
 
 // Eskiz (https://notify.eskiz.uz, contract: ../shared/eskiz/openapi.yaml). A bearer token from
 // POST /api/auth/login lives 30 days; PATCH /api/auth/refresh renews it.
@@ -62,7 +60,7 @@ export class EskizProvider implements SmsProvider {
   private renewing: Promise<Token> | null = null
 
   constructor(
-    private readonly config: EskizConfig,
+    private readonly config: EskizSettings,
     private readonly timeoutMs: number,
     private readonly now: () => number = Date.now,
   ) {}

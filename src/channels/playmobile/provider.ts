@@ -1,14 +1,12 @@
-import type { Config } from '../config.js'
-import { excerpt, gatewayFetch, kindForStatus } from './fetch.js'
+import { excerpt, gatewayFetch, kindForStatus } from '../fetch.js'
 import {
   type SendResult,
   SmsError,
   type SmsErrorKind,
   type SmsMessage,
   type SmsProvider,
-} from './provider.js'
-
-export type PlaymobileConfig = NonNullable<Config['sms']['playmobile']>
+} from '../provider.js'
+import type { PlaymobileSettings } from './settings.js'
 
 // Playmobile (smsxabar.uz) broker API: POST /broker-api/send with Basic auth. 200 "Request is received" means
 // accepted; 400 carries {"error-code": N, "error-description": "…"}. It returns no id of its own: our message
@@ -39,7 +37,7 @@ export class PlaymobileProvider implements SmsProvider {
   private readonly authorization: string
 
   constructor(
-    private readonly config: PlaymobileConfig,
+    private readonly config: PlaymobileSettings,
     private readonly timeoutMs: number,
   ) {
     this.authorization = `Basic ${Buffer.from(`${config.login}:${config.password}`).toString('base64')}`

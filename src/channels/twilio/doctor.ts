@@ -1,6 +1,8 @@
-import type { Config } from '../../config.js'
-import { describeError } from '../context.js'
-import { type Check, isTrue, type ProviderDoctor } from './types.js'
+import { isTrue } from '../../config/schema.js'
+import type { Check, ConnectorDoctor } from '../connector.js'
+import { twilioHttpClient } from './http.js'
+import { sdk } from './provider.js'
+import type { TwilioSettings } from './settings.js'
 
 const CONSOLE = 'https://console.twilio.com'
 
@@ -17,7 +19,12 @@ interface TwilioFailure {
   message?: string
 }
 
-function failure(err: unknown, sid: string, baseUrl: string): Pick<Check, 'message' | 'fix'> {
+function failure(
+  err: unknown,
+  sid: string,
+  baseUrl: string,
+  describeError: (err: unknown) => string,
+): Pick<Check, 'message' | 'fix'> {
   const { status, code } = err as TwilioFailure
   if (status === 401 || code === 20003)
     return {
@@ -43,15 +50,11 @@ function failure(err: unknown, sid: string, baseUrl: string): Pick<Check, 'messa
   }
 }
 
-export const twilioDoctor: ProviderDoctor = {
-  name: 'twilio',
-  label: 'Twilio',
-  prefix: 'TWILIO_',
+export const twilioDoctor: ConnectorDoctor<TwilioSettings> = {
   switchedOn: (settings) => isTrue(settings.TWILIO_ENABLED),
   switchOff: (settings) => {
     settings.TWILIO_ENABLED = 'false'
   },
-  countries: '*',
   fixes: {
     TWILIO_ACCOUNT_SID: `copy the Account SID (AC…) from ${CONSOLE} (Account Info) into TWILIO_ACCOUNT_SID`,
     TWILIO_AUTH_TOKEN: `copy the Auth Token from ${CONSOLE} (Account Info) into TWILIO_AUTH_TOKEN`,
@@ -61,11 +64,7 @@ export const twilioDoctor: ProviderDoctor = {
     TWILIO_ENABLED: 'TWILIO_ENABLED=true or false',
   },
 
-  enabled: (config) => config.sms.twilio !== null,
-
-  wellFormed(config: Config): Check[] {
-    const t = config.sms.twilio
-    if (!t) return []
+  wellFormed(t) {
     const sender = t.messagingServiceSid ? `Messaging Service ${mask(t.messagingServiceSid)}` : t.phoneNumber
     return [
       {
@@ -76,11 +75,12 @@ export const twilioDoctor: ProviderDoctor = {
     ]
   },
 
-  async live(config: Config, section: string): Promise<Check[]> {
-    const t = config.sms.twilio
-    if (!t) return []
-    const { default: twilio } = await import('twilio')
-    const client = twilio(t.accountSid, t.authToken, { timeout: config.sms.timeoutMs, autoRetry: false })
+  async live(t, { section, timeoutMs, describeError }) {
+    const client = sdk()(t.accountSid, t.authToken, {
+      httpClient: twilioHttpClient(sdk(), t.http, timeoutMs),
+      edge: '',
+      region: '',
+    })
     // As in TwilioProvider: the SDK has no base-URL option; Domain.baseUrl prefixes every path.
     client.api.baseUrl = t.baseUrl
     const account = client.api.v2010.accounts(t.accountSid)
@@ -109,7 +109,7 @@ export const twilioDoctor: ProviderDoctor = {
           message: `the Twilio account ${name}answers: active, ${info.type} account`,
         })
     } catch (err) {
-      checks.push({ section, status: 'fail', ...failure(err, t.accountSid, t.baseUrl) })
+      checks.push({ section, status: 'fail', ...failure(err, t.accountSid, t.baseUrl, describeError) })
       return checks
     }
     try {
@@ -134,7 +134,7 @@ export const twilioDoctor: ProviderDoctor = {
         })
       else checks.push({ section, status: 'ok', message: `the Twilio balance is ${text}` })
     } catch (err) {
-      const { message, fix } = failure(err, t.accountSid, t.baseUrl)
+      const { message, fix } = failure(err, t.accountSid, t.baseUrl, describeError)
       checks.push({ section, status: 'warn', message: `could not read the Twilio balance: ${message}`, fix })
     }
     return checks

@@ -1,0 +1,149 @@
+import { isSupportedCountry } from 'libphonenumber-js/max'
+import Type, { type Static, type TObject } from 'typebox'
+import {
+  CHANNEL_SECRETS,
+  CHANNEL_SETTINGS,
+  type ChannelEnv,
+  CONNECTORS,
+  channelProblems,
+  channelSettings,
+  enabledChannels,
+  SMS_PROVIDER_NAMES,
+  type SmsProviderName,
+} from '../channels/index.js'
+import { parsePrices } from '../sms/pricing.js'
+import { int, withoutTrailingSlashes } from './schema.js'
+
+/** Sending: every gateway's own settings, then routes, failover, prices and where delivery reports come back. */
+export const SMS_SETTINGS = {
+  ...CHANNEL_SETTINGS,
+  SMS_TIMEOUT_MS: int(5000, 100, 60000, 'milliseconds'),
+  SMS_ROUTES: Type.Optional(
+    Type.String({
+      description: 'COUNTRY=provider,provider;…;*=provider, e.g. UZ=eskiz,playmobile,twilio;*=twilio',
+    }),
+  ),
+  SMS_CIRCUIT_FAILURES: int(3, 1, 1000, 'failures in a row that take a provider out of rotation'),
+  SMS_CIRCUIT_OPEN_SECONDS: int(30, 1, 86400, 'seconds a failing provider is skipped'),
+  SMS_PRICES: Type.Optional(
+    Type.String({
+      description:
+        'provider:COUNTRY=price[ USD|UZS];… per segment, e.g. eskiz:UZ=85;twilio:KZ=0.21 USD;http:*=70 UZS',
+    }),
+  ),
+  UZS_PER_USD: Type.Number({
+    default: 12700,
+    exclusiveMinimum: 0,
+    description: "so'm per US dollar, a positive number (for totals in dollars)",
+  }),
+  PUBLIC_BASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/?#]+(/[^?#]*)?$',
+      description: 'the public http(s) URL this service is reached at, e.g. https://auth.royaltaxi.uz',
+    }),
+  ),
+  WEBHOOK_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 24,
+      pattern: '^[A-Za-z0-9_-]+$',
+      description: 'a random URL-safe string of 24 characters or more (letters, digits, - and _)',
+    }),
+  ),
+}
+export const SMS_SECRETS = [...CHANNEL_SECRETS, 'WEBHOOK_TOKEN']
+
+type SmsEnv = Static<TObject<typeof SMS_SETTINGS>> & ChannelEnv & { APP_ENV: string }
+
+export interface SmsRoutes {
+  /** Ordered provider names per ISO country code (upper case). */
+  byCountry: Record<string, string[]>
+  /** For countries without their own entry (`*`). */
+  fallback: string[]
+}
+
+/**
+ * Default routes: Uzbek numbers local gateways first (cheaper, and they reach every Uzbek operator), Twilio
+ * last; other countries Twilio first, then the generic HTTP gateway, then the local ones.
+ */
+function defaultRoutes(enabled: readonly string[]): SmsRoutes {
+  if (enabled.length === 0) return { byCountry: {}, fallback: ['console'] }
+  const abroad = (['twilio', 'http', 'eskiz', 'playmobile'] as const).filter((n) => enabled.includes(n))
+  return { byCountry: { UZ: [...enabled] }, fallback: abroad }
+}
+
+/** Parses `UZ=eskiz,playmobile,twilio;*=twilio`; every provider named must be enabled. */
+export function parseRoutes(
+  raw: string,
+  enabled: readonly string[],
+): { routes: SmsRoutes; problems: string[] } {
+  const problems: string[] = []
+  const routes: SmsRoutes = { byCountry: {}, fallback: [] }
+  let hasFallback = false
+  for (const entry of raw.split(';').map((e) => e.trim())) {
+    if (!entry) continue
+    const m = /^(\*|[A-Za-z]{2})\s*=\s*(.+)$/.exec(entry)
+    if (!m) {
+      problems.push(`SMS_ROUTES: expected COUNTRY=provider,provider (got ${JSON.stringify(entry)})`)
+      continue
+    }
+    const country = (m[1] as string).toUpperCase()
+    if (country !== '*' && !isSupportedCountry(country))
+      problems.push(`SMS_ROUTES: unknown country code "${country}"`)
+    const names = (m[2] as string).split(',').map((n) => n.trim().toLowerCase())
+    for (const name of names) {
+      if (!(SMS_PROVIDER_NAMES as readonly string[]).includes(name))
+        problems.push(`SMS_ROUTES: unknown provider "${name}" (expected ${SMS_PROVIDER_NAMES.join(', ')})`)
+      else if (!enabled.includes(name))
+        problems.push(`SMS_ROUTES: provider "${name}" is named for ${country} but not enabled`)
+    }
+    if (new Set(names).size !== names.length)
+      problems.push(`SMS_ROUTES: a provider is named twice for ${country}`)
+    if (country === '*') {
+      routes.fallback = names
+      hasFallback = true
+    } else routes.byCountry[country] = names
+  }
+  if (!hasFallback) routes.fallback = defaultRoutes(enabled).fallback
+  return { routes, problems }
+}
+
+// Gateways that sign nothing carry WEBHOOK_TOKEN in their receipts' URL.
+const TOKEN_RECEIPTS = CONNECTORS.filter((c) => 'receipts' in c && c.receipts && !c.receipts.verify)
+
+export function smsProblems(env: SmsEnv): string[] {
+  const problems = channelProblems(env)
+  const enabled = enabledChannels(env)
+  if (env.SMS_ROUTES) problems.push(...parseRoutes(env.SMS_ROUTES, enabled).problems)
+  if (env.SMS_PRICES) problems.push(...parsePrices(env.SMS_PRICES, SMS_PROVIDER_NAMES).problems)
+  const tokenReceipts = TOKEN_RECEIPTS.filter((c) => enabled.includes(c.name))
+  if (env.PUBLIC_BASE_URL && !env.WEBHOOK_TOKEN && tokenReceipts.length > 0)
+    problems.push(
+      `WEBHOOK_TOKEN: required when PUBLIC_BASE_URL is set and ${TOKEN_RECEIPTS.map((c) => c.label).join(' or ')} is enabled (their delivery receipts carry it in the URL)`,
+    )
+  if (env.APP_ENV === 'production' && enabled.length === 0)
+    problems.push(
+      'SMS: no SMS provider is enabled; production refuses to start in development mode, where codes are shown in responses (enable one of TWILIO_ENABLED, ESKIZ_ENABLED, PLAYMOBILE_ENABLED or set HTTP_SMS_URL)',
+    )
+  return problems
+}
+
+export function smsConfig(env: SmsEnv) {
+  const publicBaseUrl = env.PUBLIC_BASE_URL === undefined ? null : withoutTrailingSlashes(env.PUBLIC_BASE_URL)
+  const webhooks = { publicBaseUrl, token: env.WEBHOOK_TOKEN ?? null }
+  const enabled: SmsProviderName[] = enabledChannels(env)
+  return {
+    sms: {
+      timeoutMs: env.SMS_TIMEOUT_MS,
+      ...channelSettings(env, { publicBaseUrl, webhookToken: webhooks.token }),
+      /** Real providers enabled, in the default Uzbek order; empty in development mode. */
+      enabled,
+      routes: env.SMS_ROUTES ? parseRoutes(env.SMS_ROUTES, enabled).routes : defaultRoutes(enabled),
+      circuit: { failures: env.SMS_CIRCUIT_FAILURES, openMs: env.SMS_CIRCUIT_OPEN_SECONDS * 1000 },
+      prices: env.SMS_PRICES ? parsePrices(env.SMS_PRICES, SMS_PROVIDER_NAMES).prices : [],
+      uzsPerUsd: env.UZS_PER_USD,
+    },
+    webhooks,
+    /** Development mode: no SMS provider is enabled, so codes go to the log and the response instead. */
+    devMode: enabled.length === 0,
+  }
+}
