@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import { bearerToken, secretEquals } from '../crypto.js'
 import { AppError } from '../errors.js'
-import { consumeOrThrow } from '../otp/limits.js'
+import { consumeOrThrow } from '../limits/index.js'
 
 /** Wrong tokens an IP may try per window before every admin request from it gets 429. */
 export const ADMIN_AUTH_FAILURES = { points: 10, durationSeconds: 15 * 60 }

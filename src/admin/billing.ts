@@ -1,35 +1,41 @@
-import { sql } from 'kysely'
-import type { DatabaseHandle } from '../db/index.js'
-import { addDays, type DayRange, dayAt, dayOf, startOfDay } from './days.js'
+import type { ExpressionBuilder } from 'kysely'
+import type { SmsProvider } from '../channels/provider.js'
+import type { Db } from '../db/index.js'
+import type { Database } from '../db/schema.js'
+import { addDays, type DayRange, dayAt, dayOfNumber, localDay, startOfDay } from './days.js'
+import type { ProviderBalanceOut } from './schemas.js'
+
+const BALANCE_TIMEOUT_MS = 5000
 
 const usd = (n: number) => Math.round(n * 10_000) / 10_000
+/** The dollars of the rows in a group; 0 for none. */
+const cost = (eb: ExpressionBuilder<Database, 'sms_log'>) =>
+  eb.fn.coalesce(eb.fn.sum<number>('cost_usd'), eb.lit(0))
 
 /**
  * Costs from the SMS log's `cost_usd` (the gateway's reported price where it gave one, else the price-table
  * estimate), summed per local day and provider, per country and per provider, plus the current month: to date
  * and projected at the rate so far.
  */
-export async function billingReport(database: DatabaseHandle, r: DayRange, offsetMs: number, now: number) {
-  const db = database.db
-  const day = dayOf(database.kind, 'created_at', offsetMs)
-  const cost = sql<number>`coalesce(sum(cost_usd), 0)`
+export async function billingReport(db: Db, r: DayRange, now: number) {
+  const offsetMs = r.offsetMs
   const inRange = db
     .selectFrom('sms_log')
     .where('created_at', '>=', r.startMs)
     .where('created_at', '<', r.endMs)
 
   const perDay = await inRange
-    .select([day.as('day'), 'provider', cost.as('cost')])
-    .groupBy([day, 'provider'])
+    .select((eb) => [localDay(eb, 'created_at', offsetMs).as('day'), 'provider', cost(eb).as('cost')])
+    .groupBy((eb) => [localDay(eb, 'created_at', offsetMs), 'provider'])
     .execute()
   const perCountry = await inRange
-    .select((eb) => ['country', cost.as('cost'), eb.fn.count<number>('cost_usd').as('priced')])
+    .select((eb) => ['country', cost(eb).as('cost'), eb.fn.count<number>('cost_usd').as('priced')])
     .groupBy('country')
     .orderBy('cost', 'desc')
     .orderBy('country')
     .execute()
   const perProvider = await inRange
-    .select((eb) => ['provider', cost.as('cost'), eb.fn.count<number>('cost_usd').as('priced')])
+    .select((eb) => ['provider', cost(eb).as('cost'), eb.fn.count<number>('cost_usd').as('priced')])
     .groupBy('provider')
     .orderBy('cost', 'desc')
     .orderBy('provider')
@@ -43,7 +49,7 @@ export async function billingReport(database: DatabaseHandle, r: DayRange, offse
   const index = new Map(r.days.map((d, i) => [d, i]))
   const byDay: Record<string, number[]> = {}
   for (const row of perDay) {
-    const i = index.get(row.day)
+    const i = index.get(dayOfNumber(row.day))
     if (i === undefined) continue
     const series = byDay[row.provider] ?? r.days.map(() => 0)
     byDay[row.provider] = series
@@ -62,7 +68,7 @@ export async function billingReport(database: DatabaseHandle, r: DayRange, offse
       (
         await db
           .selectFrom('sms_log')
-          .select(cost.as('cost'))
+          .select((eb) => cost(eb).as('cost'))
           .where('created_at', '>=', from)
           .where('created_at', '<', now + 1)
           .executeTakeFirstOrThrow()
@@ -98,4 +104,20 @@ export async function billingReport(database: DatabaseHandle, r: DayRange, offse
       days_in_month: Math.round((monthEnd - monthStart) / 86_400_000),
     },
   }
+}
+
+/** Asks every provider that reports a balance, all at once, each within a few seconds. */
+export async function balances(providers: readonly SmsProvider[]): Promise<ProviderBalanceOut[]> {
+  return await Promise.all(
+    providers.map(async (p): Promise<ProviderBalanceOut> => {
+      const none = { provider: p.name, balance: null, currency: null }
+      if (!p.balance) return { ...none, error: null }
+      try {
+        const b = await p.balance(AbortSignal.timeout(BALANCE_TIMEOUT_MS))
+        return { provider: p.name, balance: b.amount, currency: b.currency, error: null }
+      } catch (err) {
+        return { ...none, error: err instanceof Error ? err.message : String(err) }
+      }
+    }),
+  )
 }

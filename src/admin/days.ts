@@ -1,13 +1,13 @@
-import { type RawBuilder, sql } from 'kysely'
+import type { ExpressionBuilder, ExpressionWrapper, StringReference } from 'kysely'
+import { AppError } from '../errors.js'
 
 // The admin reports count by calendar day in ADMIN_TIMEZONE (Tashkent by default), while times are stored as
-// epoch-ms BIGINT. The two engines share no date function, so this file is the one place with SQL that
-// differs by dialect.
-
-export type Dialect = 'sqlite' | 'postgres'
+// epoch-ms BIGINT. A day is bucketed by integer division, which both engines do alike on BIGINT, so no SQL
+// differs by engine; the day numbers become dates here.
 
 const DAY_MS = 86_400_000
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
+const MAX_RANGE_DAYS = 366
 
 /**
  * The zone's offset from UTC at `at`, in ms. Reports bucket by the offset in force now: exact for zones without
@@ -29,12 +29,23 @@ export function zoneOffsetMs(timeZone: string, at = Date.now()): number {
   return wall - Math.floor(at / 1000) * 1000
 }
 
-/** SQL for the local calendar day ('YYYY-MM-DD') of an epoch-ms column. */
-export function dayOf(dialect: Dialect, column: string, offsetMs: number): RawBuilder<string> {
-  const local = sql`(${sql.ref(column)} + ${sql.lit(offsetMs)})`
-  return dialect === 'postgres'
-    ? sql<string>`to_char(to_timestamp(${local} / 1000.0) at time zone 'UTC', 'YYYY-MM-DD')`
-    : sql<string>`strftime('%Y-%m-%d', ${local} / 1000, 'unixepoch')`
+/**
+ * The local day of an epoch-ms column as a day number (days since 1970-01-01): `(column + offset) / 86400000`
+ * on BIGINTs. Literals, not parameters, so the same expression in SELECT and GROUP BY compiles to the same text
+ * (PostgreSQL matches them by text). Turn the numbers into dates with `dayOfNumber`.
+ */
+export function localDay<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  column: StringReference<DB, TB>,
+  offsetMs: number,
+): ExpressionWrapper<DB, TB, number> {
+  const ms = eb.ref(column).$castTo<number>()
+  return eb(eb.parens(ms, '+', eb.lit(offsetMs)), '/', eb.lit(DAY_MS))
+}
+
+/** The date ('YYYY-MM-DD') of a day number from `localDay` (PostgreSQL returns BIGINTs as strings). */
+export function dayOfNumber(n: number | string | bigint): string {
+  return new Date(Number(n) * DAY_MS).toISOString().slice(0, 10)
 }
 
 /** True for a real calendar date written YYYY-MM-DD. */
@@ -73,6 +84,8 @@ export interface DayRange {
   startMs: number
   endMs: number
   days: string[]
+  /** The zone's offset from UTC the days were cut with. */
+  offsetMs: number
 }
 
 /** A range of local days, both ends included; defaults to the `defaultDays` days ending today. */
@@ -91,5 +104,35 @@ export function dayRange(
     startMs: startOfDay(start, offsetMs),
     endMs: startOfDay(addDays(end, 1), offsetMs),
     days: start <= end ? daysBetween(start, end) : [],
+    offsetMs,
   }
+}
+
+export function badRequest(field: string, message: string): AppError {
+  return new AppError(
+    'VALIDATION_ERROR',
+    { details: `${field}: ${message}` },
+    { errors: [{ field, message }] },
+  )
+}
+
+export function checkDays(from: string | undefined, to: string | undefined): void {
+  if (from !== undefined && !isDay(from)) throw badRequest('from', 'expected a date YYYY-MM-DD')
+  if (to !== undefined && !isDay(to)) throw badRequest('to', 'expected a date YYYY-MM-DD')
+}
+
+/** The range a report asked for, checked: real dates, in order, at most a year. */
+export function reportRange(
+  timeZone: string,
+  from: string | undefined,
+  to: string | undefined,
+  defaultDays: number,
+  now: number,
+): DayRange {
+  checkDays(from, to)
+  const r = dayRange(zoneOffsetMs(timeZone, now), now, from, to, defaultDays)
+  if (r.from > r.to) throw badRequest('from', 'must not be after "to"')
+  if (r.days.length > MAX_RANGE_DAYS)
+    throw badRequest('from', `the range is limited to ${MAX_RANGE_DAYS} days`)
+  return r
 }

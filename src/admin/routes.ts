@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import Type from 'typebox'
+import { SMS_STATUSES } from '../db/schema.js'
 import { AppError } from '../errors.js'
 import { errors } from '../http/schemas.js'
 import { adminGate } from './auth.js'
@@ -15,7 +16,7 @@ import {
   RangeQuery,
   UsageResponse,
 } from './schemas.js'
-import { type AdminService, SMS_STATUSES } from './service.js'
+import type { AdminService } from './service.js'
 
 export interface AdminRoutesOptions {
   service: AdminService

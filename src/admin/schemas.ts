@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { SMS_STATUSES } from './service.js'
+import { SMS_STATUSES } from '../db/schema.js'
 
 // Shapes of the admin API: Fastify validates and serialises with them, and the OpenAPI document (tag `admin`)
 // is made from them.

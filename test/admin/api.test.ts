@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { blockPrefix } from '../../src/abuse/blocks.js'
 import { AdminService } from '../../src/admin/service.js'
+import { SmsError } from '../../src/channels/provider.js'
 import { loadConfig } from '../../src/config.js'
-import { SmsError } from '../../src/sms/provider.js'
 import { BACKENDS, buildTestApp, FakeSms, post } from '../helpers.js'
 import { ADMIN_ENV, ADMIN_TOKEN, auth, seedEvents, seedMessages, tashkent } from './seed.js'
 
@@ -108,6 +107,13 @@ test('the console shell and Chart.js are served from the app with a strict CSP, 
   assert.match(String(page.headers['content-type']), /text\/html/)
   assert.match(String(page.headers['content-security-policy']), /script-src 'self'/)
   assert.match(page.body, /<script src="vendor\/chart.umd.min.js"/)
+  // The page's script is an ES module per tab: served as JavaScript, or the browser refuses to run it.
+  assert.match(page.body, /<script src="app.js" type="module"/)
+  for (const path of ['app.js', 'core.js', 'widgets.js', 'tabs/logs.js', 'tabs/abuse.js']) {
+    const script = await get(ta, `/admin/${path}`, {})
+    assert.equal(script.statusCode, 200, path)
+    assert.match(String(script.headers['content-type']), /javascript/, path)
+  }
   const chart = await get(ta, '/admin/vendor/chart.umd.min.js', {})
   assert.equal(chart.statusCode, 200)
   assert.match(chart.body, /Chart/)
@@ -378,7 +384,13 @@ for (const backend of BACKENDS) {
       { phone: '+998901000004', at: tashkent('2026-01-15', '10:00'), attempts: [['eskiz', 'sent']] },
     ])
     const now = tashkent('2026-01-15', '12:00')
-    const service = new AdminService(ta.app.storage.db, null, [], [], 'Asia/Tashkent')
+    const service = new AdminService({
+      db: ta.app.storage.db.db,
+      limits: ta.app.stores.limits,
+      blocks: ta.app.stores.blocks,
+      providers: [],
+      timeZone: 'Asia/Tashkent',
+    })
     const b = await service.billing('2025-12-31', '2026-01-15', now)
     assert.equal(b.days.length, 16)
     const day = (d: string) => b.days.indexOf(d)
@@ -450,10 +462,10 @@ for (const backend of BACKENDS) {
     skip: backend.skip,
   }, async (t) => {
     const ta = await buildTestApp(t, { env: { ...ADMIN_ENV, ...(await backend.env(t)) } })
+    const { blocks } = ta.app.stores
     const db = ta.app.storage.db.db
     const now = Date.now()
-    await blockPrefix(
-      db,
+    await blocks.block(
       {
         prefix: '+998901234',
         reason: 'volume',
@@ -463,13 +475,11 @@ for (const backend of BACKENDS) {
       },
       now - 1000,
     )
-    await blockPrefix(
-      db,
+    await blocks.block(
       { prefix: '+998935550', reason: 'manual', detail: 'fraud report', createdBy: 'cli', expiresAt: null },
       now,
     )
-    await blockPrefix(
-      db,
+    await blocks.block(
       { prefix: '+998977770', reason: 'verify_rate', detail: 'old', createdBy: 'auto', expiresAt: now - 1 },
       now - 7_200_000,
     )

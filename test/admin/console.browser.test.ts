@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync } from 'node:fs'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { blockPrefix } from '../../src/abuse/blocks.js'
 import { buildTestApp, FakeSms } from '../helpers.js'
 import { ADMIN_ENV, ADMIN_TOKEN, seedTraffic } from './seed.js'
 
@@ -49,14 +48,14 @@ test('the admin console in Chromium: sign-in, logs filter, charts, languages', {
       remoteAddress: '203.0.113.7',
     })
   const db = ta.app.storage.db.db
-  await blockPrefix(db, {
+  await ta.app.stores.blocks.block({
     prefix: '+998901234',
     reason: 'volume',
     detail: '31 codes in 3600 s',
     createdBy: 'auto',
     expiresAt: Date.now() + 12 * 3_600_000,
   })
-  await blockPrefix(db, {
+  await ta.app.stores.blocks.block({
     prefix: '+998935550',
     reason: 'verify_rate',
     detail: '1 of 24 codes verified in 3600 s (below 0.1)',

@@ -1,0 +1,87 @@
+// The Usage tab: messages per day by status and provider, delivery and verification rates.
+import { $, $$, addDays, api, fmtDay, fmtInt, fmtPct, guarded, state, t, today } from '../core.js'
+import { chart, kpi, pressSegment, providerColor, STATUS_COLORS, stackedBars } from '../widgets.js'
+
+let days = 30
+
+export async function load() {
+  pressSegment('#usage-range', 'days', days)
+  const to = today()
+  const u = await api(`/usage?from=${addDays(to, -(days - 1))}&to=${to}`)
+  $('#usage-tz').textContent = t('daysIn', { tz: u.time_zone })
+  const tot = u.totals
+  $('#usage-kpis').replaceChildren(
+    kpi(t('messages'), fmtInt(tot.messages), t('inFlight', { n: fmtInt(tot.in_flight) })),
+    kpi(
+      t('deliveryRate'),
+      fmtPct(tot.delivery_rate),
+      t('ofMessages', { a: fmtInt(tot.delivered), b: fmtInt(tot.messages) }),
+    ),
+    kpi(t('codesSent'), fmtInt(tot.codes_sent), `${t('codesVerified')}: ${fmtInt(tot.codes_verified)}`),
+    kpi(
+      t('verificationRate'),
+      fmtPct(tot.verification_rate),
+      t('ofCodes', { a: fmtInt(tot.codes_verified), b: fmtInt(tot.codes_sent) }),
+    ),
+  )
+  const labels = u.days.map(fmtDay)
+  chart(
+    'chart-status',
+    stackedBars(
+      labels,
+      state.info.statuses.map((s) => ({
+        label: t(`st_${s}`),
+        data: u.attempts_by_status[s] ?? [],
+        backgroundColor: STATUS_COLORS[s],
+        borderRadius: 3,
+      })),
+    ),
+  )
+  chart(
+    'chart-provider',
+    stackedBars(
+      labels,
+      Object.entries(u.attempts_by_provider).map(([p, data]) => ({
+        label: p,
+        data,
+        backgroundColor: providerColor(p),
+        borderRadius: 3,
+      })),
+    ),
+  )
+  const pct = (series) => series.map((r) => (r === null ? null : Math.round(r * 1000) / 10))
+  chart('chart-rates', {
+    type: 'line',
+    data: {
+      labels,
+      datasets: [
+        {
+          label: t('deliveryRate'),
+          data: pct(u.delivery_rate),
+          borderColor: '#16a34a',
+          backgroundColor: '#16a34a',
+        },
+        {
+          label: t('verificationRate'),
+          data: pct(u.verification_rate),
+          borderColor: '#7c3aed',
+          backgroundColor: '#7c3aed',
+        },
+      ].map((d) => ({ ...d, tension: 0.3, spanGaps: true, pointRadius: 3, borderWidth: 2 })),
+    },
+    options: {
+      scales: {
+        x: { grid: { display: false } },
+        y: { min: 0, max: 100, ticks: { callback: (v) => `${v}%` }, grid: { color: '#eef2f7' } },
+      },
+    },
+  })
+}
+
+export function bind() {
+  for (const b of $$('#usage-range button'))
+    b.addEventListener('click', () => {
+      days = Number(b.dataset.days)
+      guarded(load)
+    })
+}
