@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis'
 import type { Config } from './config.js'
 
+/** Redis as the stores use it: the client and the prefix every key of this deployment starts with. */
+export interface RedisBackend {
+  client: Redis
+  keyPrefix: string
+}
+
 /**
  * Connects and waits until Redis answers. Commands fail at once while the connection is down (no offline
  * queue) so that sending fails closed with a 503 instead of hanging; ioredis keeps reconnecting by itself.

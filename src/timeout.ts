@@ -2,9 +2,8 @@
  * Runs `fn` with a signal that aborts after `ms` (reason: a `TimeoutError`, as `AbortSignal.timeout` gives),
  * and clears the timer as soon as `fn` settles.
  *
- * `AbortSignal.timeout` cannot be cancelled: its timer, the signal and what listens to it stay alive for the
- * whole timeout after the request has finished. Per SMS at thousands a second that was a large share of the
- * objects V8 promotes and later has to collect (docs/SCALING.md), so the hot paths use this instead.
+ * `AbortSignal.timeout` cannot be cancelled: its timer, the signal and what listens to it would stay alive
+ * for the whole timeout after every SMS that was answered in time.
  */
 export async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController()

@@ -10,16 +10,16 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import type { SmsPrice } from '../src/abuse/guard.js'
 import { buildApp } from '../src/app.js'
-import { type Config, ConfigError, loadConfig } from '../src/config.js'
-import type { DatabaseHandle } from '../src/db/index.js'
-import type { OtpEventsLimits } from '../src/otp/events.js'
 import {
   type SendResult,
   SmsError,
   type SmsErrorKind,
   type SmsMessage,
   type SmsProvider,
-} from '../src/sms/provider.js'
+} from '../src/channels/provider.js'
+import { type Config, ConfigError, loadConfig } from '../src/config.js'
+import type { DatabaseHandle } from '../src/db/index.js'
+import type { OtpEventsLimits } from '../src/otp/events.js'
 
 export const SECRET = 'test-secret-key-that-is-long-enough-0123456789'
 
@@ -89,15 +89,15 @@ export interface Backend {
   skip: string | false
 }
 
-const pgUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined
-const redisUrl = process.env.REDIS_URL
+export const pgUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined
+export const redisUrl = process.env.REDIS_URL
 
 /**
  * A fresh PostgreSQL schema for one test. Schemas are dropped by scripts/test.mjs once the whole run is over:
  * dropping one while another test file migrates makes Kysely's introspection (which lists every schema's
  * tables) fail with "schema does not exist".
  */
-async function postgresSchema(_t: TestContext): Promise<string> {
+export async function postgresSchema(_t: TestContext): Promise<string> {
   const schema = `test_${randomBytes(6).toString('hex')}`
   const client = new pg.Client({ connectionString: pgUrl })
   await client.connect()

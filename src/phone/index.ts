@@ -50,7 +50,7 @@ export function parsePhone(input: string): Phone | null {
   if (!/^\+[1-9]\d{6,14}$/.test(compact)) return null
   // Most sign-ins are Uzbek mobile numbers, and for every prefix in the operators' table the metadata's
   // mobile pattern takes any seven digits after it: the answer is known without its regular expressions,
-  // which cost ~10 µs a request (docs/SCALING.md). A test compares this with the metadata for every prefix.
+  // the costliest part of parsing. A test compares this with the metadata for every prefix.
   const operator = uzOperator(compact)
   return operator ? { e164: compact, country: 'UZ', operator } : parseWithMetadata(compact)
 }
@@ -60,7 +60,7 @@ export function parseWithMetadata(compact: string): Phone | null {
   const parsed = parsePhoneNumberFromString(compact)
   if (!parsed?.country) return null
   // The type is undefined for an invalid number: isValid() is this same check (with the full metadata),
-  // and its regular expressions are most of the cost of parsing (docs/SCALING.md).
+  // and its regular expressions are most of the cost of parsing.
   const type = parsed.getType()
   // FIXED_LINE_OR_MOBILE: countries such as the USA do not tell the two apart by number.
   if (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return null

@@ -161,8 +161,8 @@ test('health, readiness and the OpenAPI document', async (t) => {
 
 test('/ready answers 503 when the database is gone', async (t) => {
   const ta = await buildTestApp(t)
-  const { raw } = ta.app.storage.db
-  if ('close' in raw) raw.close()
+  const handle = ta.app.storage.db
+  if (handle.kind === 'sqlite') handle.sqlite.db.close()
   const res = await ta.app.inject({ url: '/ready' })
   assert.equal(res.statusCode, 503)
   assert.equal(res.json().code, 'NOT_READY')

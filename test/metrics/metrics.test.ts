@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { SmsProvider } from '../../src/sms/provider.js'
+import type { SmsProvider } from '../../src/channels/provider.js'
 import { buildTestApp, FakeSms, post } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'

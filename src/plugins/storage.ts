@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import type { Config } from '../config.js'
+import { type DatabaseHandle, migrate, openDatabase } from '../db/index.js'
+import { openRedis } from '../redis.js'
+import { openStores, type Stores } from '../stores/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The open database and Redis connection: for /ready, the admin read model and tests. */
+    storage: { db: DatabaseHandle; redis: Redis | null }
+    stores: Stores
+  }
+}
+
+/** Opens and migrates the database, connects Redis when configured, and builds the stores over them. */
+export const storagePlugin = fp(
+  async (app: FastifyInstance, { config }: { config: Pick<Config, 'database' | 'redis'> }) => {
+    const db = openDatabase(config.database, { groupCommit: true })
+    let redis: Redis | null = null
+    try {
+      await migrate(db)
+      if (config.redis) redis = await openRedis(config.redis)
+    } catch (err) {
+      await db.close()
+      redis?.disconnect()
+      throw err
+    }
+    const stores = openStores(
+      db,
+      redis && config.redis ? { client: redis, keyPrefix: config.redis.keyPrefix } : null,
+    )
+    app.decorate('storage', { db, redis })
+    app.decorate('stores', stores)
+    // Registered first, so closed last: every other plugin's closing writes go out while the database is open.
+    app.addHook('onClose', async () => {
+      redis?.disconnect()
+      await db.close()
+    })
+  },
+  { name: 'storage' },
+)
