@@ -1,6 +1,6 @@
 // Driving load with autocannon: one scenario = a warm-up run, then measured slices taking turns with the
-// ceiling's (`measurePaired`), with a request body made per request (distinct phone numbers, prepared codes,
-// a queue of refresh tokens).
+// ceiling's and the other build's (`measureInTurns`), with a request body made per request (distinct phone
+// numbers, prepared codes, a queue of refresh tokens).
 import autocannon from 'autocannon'
 import { type Child, machineTicks, processStats, resetPeakRss } from './processes.js'
 
@@ -8,7 +8,7 @@ export interface LoadSettings {
   connections: number
   warmupSeconds: number
   durationSeconds: number
-  /** How long a slice of a paired measurement lasts, about (2 s unless set). */
+  /** How long a slice of a measurement in turns lasts, about (2 s unless set). */
   sliceSeconds?: number
 }
 
@@ -163,36 +163,33 @@ class Tally {
 
 const SLICE_SECONDS = 2
 
-/** How many slices a paired measurement cuts each side's measured time into. */
+/** How many slices a measurement in turns cuts each target's measured time into. */
 export function slicesOf(load: LoadSettings): number {
   return Math.max(1, Math.round(load.durationSeconds / (load.sliceSeconds ?? SLICE_SECONDS)))
 }
 
 /**
- * Measures a target and the ceiling in turns, a slice of each at a time (ceiling first, then the target,
- * then the target again and the ceiling: the order alternates, so a host slowing down or speeding up
- * through the run weighs on both alike). Each gets `durationSeconds` in all. On a shared host the same bare
- * route has measured 14,000 and 28,000 req/s minutes apart; measured seconds apart, the two see the same
- * host and their ratio holds. Both are warmed up first; `settle` runs after the warm-ups.
+ * Measures several targets in turns, a slice of each at a time, in their order and then in reverse (ceiling,
+ * before, after, after, before, ceiling, …): a host that speeds up or slows down through the run weighs on
+ * all alike. On a shared host the same bare route has measured 14,000 and 28,000 req/s minutes apart;
+ * measured seconds apart, the targets see the same host and their ratios hold. Each gets `durationSeconds`
+ * in all. All are warmed up first, in order; `settle` runs after the warm-ups.
  */
-export async function measurePaired(
-  target: Target,
-  ceiling: Target,
+export async function measureInTurns(
+  targets: Target[],
   load: LoadSettings,
   settle?: () => Promise<void>,
-): Promise<{ measured: Measurement; ceiling: Measurement }> {
-  const measured = new Tally(target)
-  const bare = new Tally(ceiling)
-  resetPeakRss(target.server.pid)
-  resetPeakRss(ceiling.server.pid)
+): Promise<Measurement[]> {
+  const tallies = targets.map((target) => new Tally(target))
+  for (const { server } of targets) resetPeakRss(server.pid)
   if (load.warmupSeconds > 0)
-    for (const { server, scenario } of [ceiling, target])
+    for (const { server, scenario } of targets)
       await fire(server.url, scenario, load.connections, { duration: load.warmupSeconds })
   await settle?.()
   const slices = slicesOf(load)
   const seconds = load.durationSeconds / slices
   for (let i = 0; i < slices; i++)
-    for (const tally of i % 2 === 0 ? [bare, measured] : [measured, bare])
+    for (const tally of i % 2 === 0 ? tallies : [...tallies].reverse())
       await tally.slice(load.connections, seconds)
-  return { measured: measured.measurement(), ceiling: bare.measurement() }
+  return tallies.map((tally) => tally.measurement())
 }

@@ -1,4 +1,4 @@
-// Child processes the benchmark drives: the ceiling, the service (compiled dist/), the fake Twilio. Each runs
+// Child processes the benchmark drives: the ceiling, the service (a build's compiled dist/), the fake Twilio. Each runs
 // in its own process so the load generator's work is not counted as theirs, and so their peak RSS and CPU
 // time can be read from /proc.
 import { type ChildProcess, fork, spawn } from 'node:child_process'
@@ -138,11 +138,11 @@ export async function ask<T>(child: Child, question: object, key: string): Promi
 }
 
 /**
- * The node options `npm start` gives the service: package.json's start script is `node [options]
- * dist/server.js`, and the benchmark starts the service the same way.
+ * The node options `npm start` gives the service built in `root`: its package.json's start script is
+ * `node [options] dist/server.js`, and the benchmark starts the service the same way.
  */
-export function startOptions(): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+export function startOptions(root: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     scripts: { start: string }
   }
   const words = scripts.start.trim().split(/\s+/)
@@ -152,11 +152,12 @@ export function startOptions(): string[] {
 }
 
 /**
- * Starts the compiled service as `npm start` does (`node [options] dist/server.js`) with exactly `env` (plus
- * PATH/HOME), in `dir` so that no .env file of the checkout is read; stdout and stderr go to files there, as
- * under a process supervisor.
+ * Starts the service compiled in `root` as `npm start` does (`node [options] dist/server.js`) with exactly
+ * `env` (plus PATH/HOME), in `dir` so that no .env file of the checkout is read; stdout and stderr go to
+ * files there, as under a process supervisor.
  */
 export async function startService(
+  root: string,
   env: Record<string, string>,
   dir: string,
   nodeFlags: string[] = [],
@@ -164,17 +165,21 @@ export async function startService(
   const port = await freePort()
   const out = openSync(join(dir, 'stdout.log'), 'a')
   const err = openSync(join(dir, 'stderr.log'), 'a')
-  const proc = spawn(process.execPath, [...startOptions(), ...nodeFlags, join(ROOT, 'dist', 'server.js')], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? dir,
-      ...env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
+  const proc = spawn(
+    process.execPath,
+    [...startOptions(root), ...nodeFlags, join(root, 'dist', 'server.js')],
+    {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? dir,
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', out, err],
     },
-    stdio: ['ignore', out, err],
-  })
+  )
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
   for (;;) {

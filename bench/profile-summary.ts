@@ -2,8 +2,8 @@
 // and by package. Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [last-seconds]
 // With last-seconds, only the samples of the profile's last seconds count: the measured phase, without the
 // start-up and the codes prepared before it (the process stops right after it).
-// The measured phase alternates with the ceiling's slices, during which the service waits: its "(idle)" share
-// includes them, and the other shares compare with each other, not with the whole.
+// The measured phase alternates with the ceiling's and the other build's slices, during which the service
+// waits: its "(idle)" share includes them, and the other shares compare with each other, not with the whole.
 import { readFileSync } from 'node:fs'
 
 interface Node {
@@ -79,43 +79,3 @@ for (const [id, t] of self) {
 }
 console.log('\nthe service’s functions (inclusive time):')
 for (const [k, t] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(t)}  ${k}`)
-
-// The embedded database's share of the time the service was busy: the samples in better-sqlite3, or in the
-// group commit's wrappers around it (db/statements.ts: a statement's run, BEGIN, COMMIT), unless an app
-// function called in between (the JavaScript inside a synchronous transaction is not the database's).
-// A scenario whose event loop is the bound (the benchmark prints how busy it was) would run about
-// 1 / (1 − share) as fast with storage that cost nothing: roughly what any storage design could buy at most
-// (the JavaScript that drives the statements, rate-limiter-flexible's for one, is not counted: that would
-// go partly, and a storage-free build measured in the twentieth session came out a little faster still).
-const SQLITE_WRAPPERS = new Set(['value', 'flush', 'begin'])
-const inSqlite = new Map<number, boolean>()
-function sqliteSample(id: number): boolean {
-  const known = inSqlite.get(id)
-  if (known !== undefined) return known
-  let found = false
-  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-    const { url, functionName } = (byId.get(cur) as Node).callFrame
-    const w = where(url)
-    if (w === 'better-sqlite3' || (w === 'app dist/db/statements.js' && SQLITE_WRAPPERS.has(functionName))) {
-      found = true
-      break
-    }
-    if (w.startsWith('app ')) break
-  }
-  inSqlite.set(id, found)
-  return found
-}
-let busy = 0
-let sqlite = 0
-for (const [id, t] of self) {
-  if ((byId.get(id) as Node).callFrame.functionName === '(idle)') continue
-  busy += t
-  if (sqliteSample(id)) sqlite += t
-}
-if (busy > 0) {
-  const share = sqlite / busy
-  console.log(
-    `\nSQLite: ${(share * 100).toFixed(1)}% of the busy samples; with storage that cost nothing, an event-loop-bound ` +
-      `scenario would run about ${(1 / (1 - share)).toFixed(2)}× as fast`,
-  )
-}

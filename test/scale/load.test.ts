@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import test from 'node:test'
-import { measurePaired } from '../../bench/load.js'
+import { measureInTurns } from '../../bench/load.js'
 import type { Child } from '../../bench/processes.js'
 
 // The PostgreSQL pass analyzes its tables between a scenario's warm-up and its measured run (bench/run.ts):
@@ -37,16 +37,18 @@ test("the benchmark's settle step runs between the warm-up and the measured run"
       return '{}'
     },
   }
-  const { measured: m } = await measurePaired(
-    { server: child, scenario: probe },
-    { server: child, scenario: { ...probe, name: 'ceiling', body: () => '{}' } },
+  const [, m] = await measureInTurns(
+    [
+      { server: child, scenario: { ...probe, name: 'ceiling', body: () => '{}' } },
+      { server: child, scenario: probe },
+    ],
     { connections: 1, warmupSeconds: 0.3, durationSeconds: 0.3 },
     async () => {
       atSettle = bodies
     },
   )
   assert.ok(atSettle > 0, 'the warm-up ran before the settle step')
-  assert.ok(m.total > 0, 'the measured run ran')
+  assert.ok(m && m.total > 0, 'the measured run ran')
   assert.ok(bodies - atSettle >= m.total, 'every measured request was made after the settle step')
 })
 
@@ -96,11 +98,14 @@ test('the benchmark tells a server whose event loop is the bound from one that w
   t.after(() => waiting.stop())
 
   // The two in turns, as the benchmark measures a scenario and the ceiling: each share is its own slices'.
-  const { measured: busy, ceiling: idle } = await measurePaired(
-    { server: spinning, scenario: probe },
-    { server: waiting, scenario: probe },
+  const [busy, idle] = await measureInTurns(
+    [
+      { server: spinning, scenario: probe },
+      { server: waiting, scenario: probe },
+    ],
     settings,
   )
+  assert.ok(busy && idle)
   // 5 ms of CPU a request, over the wall time of the spinning server's slices (total / requests a second).
   const spentPercent = (busy.requestsPerSecond * 5) / 10
   assert.ok(busy.total > 0 && idle.total > 0)
@@ -115,50 +120,5 @@ test('the benchmark tells a server whose event loop is the bound from one that w
   for (const m of [busy, idle]) {
     assert.equal(typeof m.machineIdlePercent, 'number')
     assert.ok((m.machineIdlePercent ?? -1) >= 0 && (m.machineIdlePercent ?? 101) <= 100)
-  }
-})
-
-// A ratio to the ceiling holds only if both were measured on the host at the same speed: the scenario and
-// the ceiling take turns, a slice each, in the order ceiling, scenario, scenario, ceiling, … (a host that
-// speeds up or slows down through the run weighs on both alike), and each gets the whole measured time.
-test('a paired measurement drives the scenario and the ceiling in alternating slices', async (t) => {
-  const servers = await Promise.all([startChild('wait', 1), startChild('wait', 1)])
-  t.after(() => Promise.all(servers.map((s) => s.stop())))
-  const [scenarioServer, ceilingServer] = servers as [Child, Child]
-  const turns: string[] = []
-  const probe = (name: string) => ({
-    name,
-    path: '/',
-    expectedStatus: 200,
-    body: () => {
-      if (turns.at(-1) !== name) turns.push(name)
-      return '{}'
-    },
-  })
-  const settings = { connections: 1, warmupSeconds: 0.2, durationSeconds: 1, sliceSeconds: 0.25 }
-  const { measured, ceiling } = await measurePaired(
-    { server: scenarioServer, scenario: probe('scenario') },
-    { server: ceilingServer, scenario: probe('ceiling') },
-    settings,
-    async () => {
-      turns.push('settle')
-    },
-  )
-  // Warm-ups (the ceiling's, then the scenario's), then four slices of each.
-  assert.deepEqual(turns, [
-    'ceiling',
-    'scenario',
-    'settle',
-    'ceiling',
-    'scenario',
-    'ceiling',
-    'scenario',
-    'ceiling',
-  ])
-  for (const m of [measured, ceiling]) {
-    assert.ok(m.total > 0 && m.unexpected === 0, JSON.stringify(m))
-    // About 1 ms a request, one connection: hundreds a second over the slices' time, not over the run's.
-    assert.ok(m.requestsPerSecond > 100, `${m.requestsPerSecond} req/s`)
-    assert.ok(m.latencyP99Ms >= 1, 'latencies from the slices added together')
   }
 })
