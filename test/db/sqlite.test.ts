@@ -109,3 +109,69 @@ test("rate-limiter-flexible's counters join the turn's batch through limiterClie
   assert.equal((other.prepare('select points from rl').get() as { points: number }).points, 1)
   assert.deepEqual(seen(), ['with a counter'])
 })
+
+test('every transaction rate-limiter-flexible opens is a single statement (why limiterClient() needs no savepoint)', async (t) => {
+  const { conn } = open(t)
+  const inner = conn.limiterClient()
+  let depth = 0
+  let executed = 0
+  const perTransaction: number[] = []
+  const counting = {
+    prepare(sqlText: string) {
+      const statement = inner.prepare(sqlText)
+      const count =
+        (method: 'run' | 'get' | 'all') =>
+        (...args: unknown[]) => {
+          if (depth > 0) executed++
+          return (statement[method] as (...a: unknown[]) => unknown)(...args)
+        }
+      return { run: count('run'), get: count('get'), all: count('all') }
+    },
+    transaction:
+      (fn: (...args: unknown[]) => unknown) =>
+      (...args: unknown[]) => {
+        depth++
+        executed = 0
+        try {
+          return fn(...args)
+        } finally {
+          depth--
+          perTransaction.push(executed)
+        }
+      },
+  }
+  const limiter = await new Promise<RateLimiterSQLite>((resolve, reject) => {
+    const l: RateLimiterSQLite = new RateLimiterSQLite(
+      { storeClient: counting, storeType: 'better-sqlite3', tableName: 'rl2', points: 5, duration: 60 },
+      (err?: unknown) => (err ? reject(err) : resolve(l)),
+    )
+  })
+  const key = '+998901234567'
+  await limiter.consume(key)
+  await limiter.consume(key, 2)
+  await limiter.penalty(key, 1)
+  await limiter.reward(key, 1)
+  await limiter.get(key)
+  await limiter.set(key, 3, 60)
+  await limiter.block(key, 60)
+  await limiter.delete(key)
+  await assert.rejects(
+    (async () => {
+      for (let i = 0; i < 7; i++) await limiter.consume('+998901234568')
+    })(),
+  )
+  assert.ok(perTransaction.length >= 6, `transactions seen: ${perTransaction.length}`)
+  assert.deepEqual(
+    perTransaction.filter((n) => n !== 1),
+    [],
+    `statements per transaction: ${perTransaction.join(', ')}`,
+  )
+})
+
+test('run() commits one statement with the batch; a failing one rejects alone', async (t) => {
+  const { conn, seen } = open(t)
+  const kept = conn.run('insert into notes (text) values (?)', 'kept')
+  await assert.rejects(conn.run('insert into notes (text) values (?)', null), /NOT NULL/)
+  assert.equal((await kept).changes, 1)
+  assert.deepEqual(seen(), ['kept'])
+})

@@ -27,9 +27,7 @@ export class SqliteCodeStore implements CodeStore {
   constructor(private readonly sqlite: SqliteConnection) {}
 
   async save(phone: string, code: PendingCode): Promise<void> {
-    await this.sqlite.write(() =>
-      this.sqlite.prepare(SAVE).run(phone, code.id, code.hash, Date.now(), code.expiresAt),
-    )
+    await this.sqlite.run(SAVE, phone, code.id, code.hash, Date.now(), code.expiresAt)
   }
 
   check(phone: string, hash: string, maxAttempts: number, now: number): Promise<Check> {
@@ -47,10 +45,10 @@ export class SqliteCodeStore implements CodeStore {
   }
 
   async take(phone: string, id: string): Promise<boolean> {
-    return await this.sqlite.write(() => this.sqlite.prepare(TAKE).run(phone, id).changes > 0)
+    return (await this.sqlite.run(TAKE, phone, id)).changes > 0
   }
 
   async sweep(now: number): Promise<void> {
-    await this.sqlite.write(() => this.sqlite.prepare(SWEEP).run(now))
+    await this.sqlite.run(SWEEP, now)
   }
 }

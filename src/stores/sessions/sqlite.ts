@@ -56,7 +56,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async revokeFamily(userId: number, familyId: string, now: number): Promise<void> {
-    await this.sqlite.write(() => this.sqlite.prepare(REVOKE_FAMILY).run(now, userId, familyId))
+    await this.sqlite.run(REVOKE_FAMILY, now, userId, familyId)
   }
 
   async user(id: number): Promise<User | undefined> {
@@ -69,7 +69,7 @@ export class SqliteSessionStore implements SessionStore {
     )
   }
 
-  sweep(madeBefore: string, expiredBefore: number, limit: number): Promise<number> {
-    return this.sqlite.write(() => this.sqlite.prepare(SWEEP).run(madeBefore, expiredBefore, limit).changes)
+  async sweep(madeBefore: string, expiredBefore: number, limit: number): Promise<number> {
+    return (await this.sqlite.run(SWEEP, madeBefore, expiredBefore, limit)).changes
   }
 }

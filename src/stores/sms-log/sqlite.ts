@@ -46,56 +46,56 @@ const SET_REPORTED_COST = `update sms_log set cost = ?, currency = ?, cost_usd =
 export class SqliteSmsLogStore implements SmsLogStore {
   constructor(private readonly sqlite: SqliteConnection) {}
 
-  pending(a: PendingAttempt): Promise<void> {
-    return this.sqlite.write(() => {
-      this.sqlite
-        .prepare(INSERT_PENDING)
-        .run(
-          a.id,
-          a.requestId,
-          a.attempt,
-          a.phone,
-          a.country,
-          a.operator,
-          a.provider,
-          a.segments,
-          a.encoding,
-          a.estimate?.amount ?? null,
-          a.estimate?.currency ?? null,
-          a.estimate?.usd ?? null,
-          a.estimate ? 'estimate' : null,
-          a.at,
-          a.at,
-        )
-    })
+  async pending(a: PendingAttempt): Promise<void> {
+    await this.sqlite.run(
+      INSERT_PENDING,
+      a.id,
+      a.requestId,
+      a.attempt,
+      a.phone,
+      a.country,
+      a.operator,
+      a.provider,
+      a.segments,
+      a.encoding,
+      a.estimate?.amount ?? null,
+      a.estimate?.currency ?? null,
+      a.estimate?.usd ?? null,
+      a.estimate ? 'estimate' : null,
+      a.at,
+      a.at,
+    )
   }
 
-  sent(a: SentAttempt): Promise<void> {
-    return this.sqlite.write(() => {
-      this.sqlite
-        .prepare(UPDATE_SENT)
-        .run(
-          a.status,
-          a.providerMessageId,
-          a.at,
-          a.durationMs,
-          a.at,
-          a.reported?.amount ?? null,
-          a.reported?.currency ?? null,
-          a.reported?.usd ?? null,
-          a.reported ? 'provider' : null,
-          a.id,
-        )
-    })
+  async sent(a: SentAttempt): Promise<void> {
+    await this.sqlite.run(
+      UPDATE_SENT,
+      a.status,
+      a.providerMessageId,
+      a.at,
+      a.durationMs,
+      a.at,
+      a.reported?.amount ?? null,
+      a.reported?.currency ?? null,
+      a.reported?.usd ?? null,
+      a.reported ? 'provider' : null,
+      a.id,
+    )
   }
 
-  failed(a: FailedAttempt): Promise<void> {
+  async failed(a: FailedAttempt): Promise<void> {
     const cost = a.billed ? null : 0
-    return this.sqlite.write(() => {
-      this.sqlite
-        .prepare(UPDATE_FAILED)
-        .run(a.errorCode, a.errorMessage, a.at, a.durationMs, a.at, cost, cost, a.id)
-    })
+    await this.sqlite.run(
+      UPDATE_FAILED,
+      a.errorCode,
+      a.errorMessage,
+      a.at,
+      a.durationMs,
+      a.at,
+      cost,
+      cost,
+      a.id,
+    )
   }
 
   applyReceipt(r: ReceiptRecord): Promise<ReceiptResult> {
