@@ -9,7 +9,7 @@ import type { NewToken, Presented, RefreshToken, SessionStore, User } from './in
 const SIGN_IN = `with signed_in as (
     insert into users (phone, full_name, created_at, updated_at) values ($1, null, $2, $2)
     on conflict (phone) do update set phone = excluded.phone
-    returning *, (xmax = 0) as is_new
+    returning id, phone, full_name, created_at, updated_at, (xmax = 0) as is_new
   ),
   token as (
     insert into refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
@@ -39,7 +39,12 @@ const UPDATE_USER = 'update users set full_name = $1, updated_at = $2 where id =
 const SWEEP = `delete from refresh_tokens where id in (
   select id from refresh_tokens where id < $1 and expires_at <= $2 limit $3)`
 
-/** Users and refresh tokens in PostgreSQL; each write below is one statement. */
+/**
+ * Users and refresh tokens in PostgreSQL; each write below is one statement. Sign-in and rotation, run on
+ * every sign-in and refresh, are named (pg's `name`): PostgreSQL parses and plans them once per connection.
+ * They list their columns, never `*`, so a column a later migration adds cannot change a prepared
+ * statement's result type under a running instance.
+ */
 export class PostgresSessionStore implements SessionStore {
   constructor(private readonly pool: Pool) {}
 
@@ -47,14 +52,11 @@ export class PostgresSessionStore implements SessionStore {
     phone: string,
     token: NewToken & { familyId: string },
   ): Promise<{ user: User; isNew: boolean }> {
-    const { rows } = await this.pool.query<User & { is_new: boolean }>(SIGN_IN, [
-      phone,
-      token.createdAt,
-      token.id,
-      token.familyId,
-      token.hash,
-      token.expiresAt,
-    ])
+    const { rows } = await this.pool.query<User & { is_new: boolean }>({
+      name: 'sessions.sign-in',
+      text: SIGN_IN,
+      values: [phone, token.createdAt, token.id, token.familyId, token.hash, token.expiresAt],
+    })
     const { is_new: isNew, ...user } = rows[0] as User & { is_new: boolean }
     return { user, isNew }
   }
@@ -63,14 +65,18 @@ export class PostgresSessionStore implements SessionStore {
     presented: Presented,
     successor: NewToken,
   ): Promise<{ userId: number; familyId: string } | null> {
-    const { rows } = await this.pool.query<{ user_id: number; family_id: string }>(ROTATE, [
-      presented.id,
-      presented.hash,
-      successor.createdAt,
-      successor.id,
-      successor.hash,
-      successor.expiresAt,
-    ])
+    const { rows } = await this.pool.query<{ user_id: number; family_id: string }>({
+      name: 'sessions.rotate',
+      text: ROTATE,
+      values: [
+        presented.id,
+        presented.hash,
+        successor.createdAt,
+        successor.id,
+        successor.hash,
+        successor.expiresAt,
+      ],
+    })
     const rotated = rows[0]
     return rotated ? { userId: rotated.user_id, familyId: rotated.family_id } : null
   }
