@@ -11,8 +11,20 @@ export const LOGGING_SETTINGS = {
     default: 'logs/app.log',
     description: 'path of the log file ("-" for stdout only)',
   }),
+  // No default here: it follows APP_ENV (people read development logs, collectors read production ones).
+  LOG_FORMAT: Type.Optional(
+    Type.Enum(['text', 'json'], {
+      description: 'text (LEVEL: message; default in development) or json (default otherwise)',
+    }),
+  ),
 }
 
-export const loggingConfig = (env: Static<TObject<typeof LOGGING_SETTINGS>>) => ({
-  log: { level: env.LOG_LEVEL, file: env.LOG_FILE === '-' ? null : env.LOG_FILE },
+export type LogFormat = 'text' | 'json'
+
+export const loggingConfig = (env: Static<TObject<typeof LOGGING_SETTINGS>> & { APP_ENV: string }) => ({
+  log: {
+    level: env.LOG_LEVEL,
+    file: env.LOG_FILE === '-' ? null : env.LOG_FILE,
+    format: (env.LOG_FORMAT ?? (env.APP_ENV === 'development' ? 'text' : 'json')) as LogFormat,
+  },
 })

@@ -1,8 +1,9 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type { Language } from '../config.js'
 import { AppError, ERROR_STATUS, type ErrorCode, type ErrorParams } from '../errors.js'
 import { messages } from '../i18n/index.js'
 import { requestLanguage } from './language.js'
+import { type FieldError, fieldErrors, validationSentence } from './validation.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,31 +54,20 @@ export function isUnavailable(err: unknown): boolean {
   return false
 }
 
-function validationDetails(err: FastifyError): {
-  details: string
-  errors: { field: string; message: string }[]
-} {
-  const errors = (err.validation ?? []).map((v) => {
-    const extraField = (v.params as { additionalProperty?: string }).additionalProperty
-    const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.')
-    const field = extraField
-      ? path
-        ? `${path}.${extraField}`
-        : extraField
-      : path || (err.validationContext ?? 'body')
-    return { field, message: extraField ? 'unknown field' : (v.message ?? 'is invalid') }
-  })
-  return { details: errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors }
+/**
+ * A body read that failed because the client went away (its upload aborted, or cut by REQUEST_TIMEOUT_MS):
+ * not a backing service's fault, though Node reports it as ECONNRESET too.
+ */
+function clientClosed(err: FastifyError, request: FastifyRequest): boolean {
+  return err.code === 'ECONNRESET' && (request.raw.destroyed || request.raw.socket?.destroyed === true)
 }
 
-function classify(err: FastifyError | AppError | Error): Classified {
+function classify(err: FastifyError | AppError | Error, request: FastifyRequest): Classified {
+  if (clientClosed(err as FastifyError, request)) return { code: 'CLIENT_CLOSED_REQUEST' }
   if (err instanceof AppError)
     return { code: err.code, params: err.params, extra: err.extra, retryAfter: err.retryAfter }
   const fe = err as FastifyError
-  if (fe.validation) {
-    const { details, errors } = validationDetails(fe)
-    return { code: 'VALIDATION_ERROR', params: { details }, extra: { errors } }
-  }
+  if (fe.validation) return { code: 'VALIDATION_ERROR', extra: { errors: fieldErrors(fe) } }
   const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined
   if (mapped) return { code: mapped }
   if (err instanceof SyntaxError && fe.statusCode === 400) return { code: 'INVALID_JSON' }
@@ -93,7 +83,30 @@ export function errorBody(
   params: ErrorParams = {},
   extra: Record<string, unknown> = {},
 ) {
-  return { detail: messages[lang].errors[code](params), code, ...extra }
+  // A rejected field is told in the rider's words; its machine detail stays in `errors`.
+  const fields = code === 'VALIDATION_ERROR' ? (extra.errors as FieldError[] | undefined) : undefined
+  const details = fields ? { ...params, details: validationSentence(fields, lang) } : params
+  return { detail: messages[lang].errors[code](details), code, ...extra }
+}
+
+/** What went wrong below our code: the first cause that is not our own AppError (the gateway's words). */
+function reason(err: unknown): string {
+  let e = err
+  for (let depth = 0; e instanceof AppError && e.cause !== undefined && depth < 5; depth++) e = e.cause
+  return e instanceof Error ? e.message : String(e)
+}
+
+/**
+ * How a failed request is logged: a bug with its stack; an unreachable database or Redis as an error without
+ * one; an expected outcome (a gateway refused, a budget is spent: its component logged why) and a client that
+ * went away as one line below error.
+ */
+function logFailure(request: FastifyRequest, code: ErrorCode, err: Error): void {
+  if (code === 'CLIENT_CLOSED_REQUEST') request.log.info('request aborted by the client')
+  else if (code === 'INTERNAL_ERROR') request.log.error({ err }, `request failed: ${code}`)
+  else if (code === 'SERVICE_UNAVAILABLE')
+    request.log.error({ reason: reason(err) }, `request failed: ${code}`)
+  else if (ERROR_STATUS[code] >= 500) request.log.warn({ reason: reason(err) }, `request failed: ${code}`)
 }
 
 /**
@@ -103,10 +116,10 @@ export function errorBody(
 export function registerErrorHandlers(app: FastifyInstance, defaultLanguage: Language): void {
   app.decorateRequest('errorCode', null)
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const c = classify(err)
+    const c = classify(err, request)
     request.errorCode = c.code
     const status = ERROR_STATUS[c.code]
-    if (status >= 500) request.log.error({ err }, `request failed: ${c.code}`)
+    logFailure(request, c.code, err)
     if (c.retryAfter !== undefined) void reply.header('Retry-After', String(c.retryAfter))
     return reply
       .status(status)

@@ -94,10 +94,16 @@ export const RefreshBody = Type.Object(
   strict,
 )
 
-export const UpdateUserBody = Type.Object(
-  { full_name: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]) },
-  strict,
-)
+// No C0/C1 control characters: PostgreSQL refuses NUL in text (a 500 there, stored on SQLite), and none
+// belongs in a name shown to drivers.
+export const FullNameField = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$',
+  description: "The rider's name, without control characters",
+})
+
+export const UpdateUserBody = Type.Object({ full_name: Type.Union([FullNameField, Type.Null()]) }, strict)
 
 export function errors(...statuses: number[]) {
   return Object.fromEntries(statuses.map((s) => [s, ErrorBody]))
