@@ -67,6 +67,7 @@ window.ADMIN_I18N = {
     codesVerified: 'Tasdiqlangan kodlar',
     verificationRate: 'Tasdiqlash darajasi',
     inFlight: '{n} tasi hisobotni kutmoqda',
+    unknownOutcome: '{n} tasining taqdiri noma’lum (uzilishdan keyin)',
     ofMessages: '{a} / {b} xabar',
     ofCodes: '{a} / {b} kod',
     chartByStatus: 'Kunlik urinishlar (holat bo‘yicha)',
@@ -120,6 +121,7 @@ window.ADMIN_I18N = {
     st_delivered: 'yetkazildi',
     st_undelivered: 'yetkazilmadi',
     st_failed: 'xato',
+    st_unknown: 'noma’lum',
   },
   ru: {
     subject_prefix: 'Префикс',
@@ -187,6 +189,7 @@ window.ADMIN_I18N = {
     codesVerified: 'Подтверждено кодов',
     verificationRate: 'Доля подтверждений',
     inFlight: '{n} ждут отчёта',
+    unknownOutcome: '{n} с неизвестным исходом (после сбоя)',
     ofMessages: '{a} из {b} сообщений',
     ofCodes: '{a} из {b} кодов',
     chartByStatus: 'Попытки по дням и статусам',
@@ -240,6 +243,7 @@ window.ADMIN_I18N = {
     st_delivered: 'доставлено',
     st_undelivered: 'не доставлено',
     st_failed: 'ошибка',
+    st_unknown: 'неизвестно',
   },
   en: {
     subject_prefix: 'Prefix',
@@ -307,6 +311,7 @@ window.ADMIN_I18N = {
     codesVerified: 'Codes verified',
     verificationRate: 'Verification rate',
     inFlight: '{n} awaiting a receipt',
+    unknownOutcome: '{n} with an unknown outcome (after a crash)',
     ofMessages: '{a} of {b} messages',
     ofCodes: '{a} of {b} codes',
     chartByStatus: 'Attempts per day by status',
@@ -360,5 +365,6 @@ window.ADMIN_I18N = {
     st_delivered: 'delivered',
     st_undelivered: 'undelivered',
     st_failed: 'failed',
+    st_unknown: 'unknown',
   },
 }

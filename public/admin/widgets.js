@@ -9,6 +9,7 @@ export const STATUS_COLORS = {
   pending: '#94a3b8',
   undelivered: '#d97706',
   failed: '#dc2626',
+  unknown: '#7c2d12',
 }
 export const PALETTE = [
   '#0f766e',

@@ -133,6 +133,10 @@ export const UsageResponse = Type.Object(
         undelivered: Type.Integer(),
         failed: Type.Integer(),
         in_flight: Type.Integer({ description: 'Pending, queued or sent: no receipt yet' }),
+        unknown: Type.Integer({
+          description:
+            'Left pending by a crash and not known to the gateway (no receipt since): may have been billed',
+        }),
         delivery_rate: Rate,
         codes_sent: Type.Integer(),
         codes_verified: Type.Integer(),

@@ -75,7 +75,7 @@ export async function usageReport(db: Db, r: DayRange) {
   }
   const messages = zeros()
   const delivered = zeros()
-  const totals = { messages: 0, delivered: 0, undelivered: 0, failed: 0, in_flight: 0 }
+  const totals = { messages: 0, delivered: 0, undelivered: 0, failed: 0, in_flight: 0, unknown: 0 }
   for (const row of outcomes) {
     const i = at(row.day)
     if (i === undefined) continue
@@ -88,6 +88,7 @@ export async function usageReport(db: Db, r: DayRange) {
     } else if (row.status === 'undelivered') totals.undelivered += n
     else if (row.status === 'failed') totals.failed += n
     else if (IN_FLIGHT.has(row.status)) totals.in_flight += n
+    else if (row.status === 'unknown') totals.unknown += n
   }
   const codesSent = zeros()
   const codesVerified = zeros()

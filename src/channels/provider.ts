@@ -3,6 +3,7 @@
  * or throws SmsError with one of a few stable kinds, so routing and HTTP answers never depend on a gateway's
  * own error codes.
  */
+import type { SmsStatus } from '../db/schema.js'
 import { parsePhone } from '../phone/index.js'
 
 export interface SmsMessage {
@@ -83,6 +84,32 @@ export interface SmsProvider {
   readonly inProcess?: boolean
   /** The account's balance, for gateways that report one (Eskiz, Twilio); throws SmsError otherwise. */
   balance?(signal: AbortSignal): Promise<Balance>
+  /**
+   * What became of an attempt whose answer was lost (the process died mid-send), for gateways that can look a
+   * message up; null when the gateway has no message that is surely this one. Throws SmsError when it cannot
+   * be asked.
+   */
+  status?(query: StatusQuery, signal: AbortSignal): Promise<GatewayStatus | null>
   /** Releases connections on shutdown. */
   close?(): Promise<void>
+}
+
+/** An attempt whose outcome is to be asked from its gateway. */
+export interface StatusQuery {
+  /** Our id (the SMS-log row), passed to gateways that accept one. */
+  messageId: string
+  /** The gateway's id, when its answer was recorded. */
+  providerMessageId: string | null
+  /** E.164 */
+  to: string
+  /** When the attempt was made (epoch ms): where to look in the gateway's lists. */
+  at: number
+}
+
+/** A gateway's word on one message, mapped onto our statuses. */
+export interface GatewayStatus {
+  providerMessageId: string | null
+  /** As the gateway wrote it. */
+  rawStatus: string
+  status: Exclude<SmsStatus, 'pending' | 'unknown'>
 }

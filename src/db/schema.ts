@@ -33,8 +33,19 @@ export interface OtpCodesTable {
   expires_at: number
 }
 
-/** Every status an SMS attempt can have, in the order a message goes through them. */
-export const SMS_STATUSES = ['pending', 'queued', 'sent', 'delivered', 'undelivered', 'failed'] as const
+/**
+ * Every status an SMS attempt can have, in the order a message goes through them; `unknown`: left `pending` by
+ * a crash and its gateway could not say what became of it (src/sms/recovery.ts). A receipt still moves it on.
+ */
+export const SMS_STATUSES = [
+  'pending',
+  'queued',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'unknown',
+] as const
 export type SmsStatus = (typeof SMS_STATUSES)[number]
 
 export interface SmsLogTable {

@@ -285,6 +285,7 @@ for (const backend of BACKENDS) {
       undelivered: 1,
       failed: 1,
       in_flight: 1,
+      unknown: 0,
       delivery_rate: 0.4,
       codes_sent: 4,
       codes_verified: 2,

@@ -220,6 +220,8 @@ test('circuit breaker: a trial that never reached the provider (the SMS log fail
       sent: (row) => smsLog.sent(row),
       failed: (row) => smsLog.failed(row),
       applyReceipt: (receipt) => smsLog.applyReceipt(receipt),
+      stale: (since, before, limit) => smsLog.stale(since, before, limit),
+      resolve: (resolution) => smsLog.resolve(resolution),
     },
   })
   const phone = parsePhone(PHONE)

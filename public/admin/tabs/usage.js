@@ -11,7 +11,17 @@ export async function load() {
   $('#usage-tz').textContent = t('daysIn', { tz: u.time_zone })
   const tot = u.totals
   $('#usage-kpis').replaceChildren(
-    kpi(t('messages'), fmtInt(tot.messages), t('inFlight', { n: fmtInt(tot.in_flight) })),
+    kpi(
+      t('messages'),
+      fmtInt(tot.messages),
+      // Rows a crash left pending that their gateway could not account for: they may still have been billed.
+      [
+        t('inFlight', { n: fmtInt(tot.in_flight) }),
+        tot.unknown ? t('unknownOutcome', { n: fmtInt(tot.unknown) }) : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    ),
     kpi(
       t('deliveryRate'),
       fmtPct(tot.delivery_rate),

@@ -2,13 +2,16 @@ import { countSegments } from '../../sms/pricing.js'
 import { excerpt, type GatewayResponse, gatewayFetch, kindForStatus } from '../fetch.js'
 import {
   type Balance,
+  type GatewayStatus,
   messageCountry,
   type SendResult,
   SmsError,
   type SmsErrorKind,
   type SmsMessage,
   type SmsProvider,
+  type StatusQuery,
 } from '../provider.js'
+import { eskizReceiptStatus } from './receipts.js'
 import type { EskizSettings } from './settings.js'
 
 // Eskiz (https://notify.eskiz.uz, contract: ../shared/eskiz/openapi.yaml). A bearer token from
@@ -16,6 +19,11 @@ import type { EskizSettings } from './settings.js'
 const TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000
 /** Renew a day before the token runs out, so no send ever meets an expired one. */
 const REFRESH_MARGIN_MS = 24 * 3600 * 1000
+/** Eskiz's lists take dates in Tashkent time (UTC+5, no daylight saving), to the minute. */
+const TASHKENT_MS = 5 * 3600 * 1000
+/** How far around the attempt's time its message is looked for in the list. */
+const LIST_WINDOW_MS = 10 * 60 * 1000
+const eskizDate = (ms: number) => new Date(ms + TASHKENT_MS).toISOString().slice(0, 16).replace('T', ' ')
 
 interface Token {
   value: string
@@ -105,6 +113,64 @@ export class EskizProvider implements SmsProvider {
     const amount = Number((res.json as { data?: { balance?: unknown } } | null)?.data?.balance)
     if (res.status !== 200 || !Number.isFinite(amount)) throw mapEskizError(res)
     return { amount, currency: 'UZS' }
+  }
+
+  /**
+   * By Eskiz's id when we have it (GET status_by_id); otherwise our user_sms_id, searched for in the list of
+   * messages sent around the attempt's time (POST get-user-messages, one page of 200).
+   */
+  async status(query: StatusQuery, signal: AbortSignal): Promise<GatewayStatus | null> {
+    let res: GatewayResponse
+    let found: Record<string, unknown> | undefined
+    if (query.providerMessageId) {
+      const path = `/api/message/sms/status_by_id/${encodeURIComponent(query.providerMessageId)}`
+      res = await this.authorized(() => ({ path, init: { method: 'GET' } }), signal)
+      found = (res.json as { data?: Record<string, unknown> } | null)?.data
+    } else {
+      res = await this.authorized(() => {
+        const form = new FormData()
+        form.set('start_date', eskizDate(query.at - LIST_WINDOW_MS))
+        form.set('to_date', eskizDate(query.at + LIST_WINDOW_MS))
+        form.set('page_size', '200')
+        return { path: '/api/message/sms/get-user-messages', init: { method: 'POST', body: form } }
+      }, signal)
+      const list = (res.json as { data?: { result?: unknown } } | null)?.data?.result
+      found = (Array.isArray(list) ? (list as Record<string, unknown>[]) : []).find(
+        (m) => String(m?.user_sms_id) === query.messageId,
+      )
+    }
+    if (res.status === 404) return null
+    if (res.status !== 200) throw mapEskizError(res)
+    const raw = typeof found?.status === 'string' ? found.status : null
+    const status = raw ? eskizReceiptStatus(raw) : null
+    if (!found || !raw || !status || status === 'unknown') return null
+    const id = found.request_id ?? found.id
+    return { providerMessageId: id ? String(id) : null, rawStatus: raw, status }
+  }
+
+  /** A call with the bearer token, renewed once on a 401 as send does; `request` builds it afresh each time. */
+  private async authorized(
+    request: () => { path: string; init: RequestInit },
+    signal: AbortSignal,
+  ): Promise<GatewayResponse> {
+    const call = (token: Token) => {
+      const { path, init } = request()
+      return gatewayFetch(
+        'eskiz',
+        `${this.config.baseUrl}${path}`,
+        { ...init, headers: { authorization: `Bearer ${token.value}` } },
+        signal,
+        this.timeoutMs,
+      )
+    }
+    let token = await this.currentToken(signal)
+    let res = await call(token)
+    if (res.status === 401) {
+      if (this.token === token) this.token = null
+      token = await this.currentToken(signal, token)
+      res = await call(token)
+    }
+    return res
   }
 
   private async post(message: SmsMessage, token: Token, signal: AbortSignal): Promise<GatewayResponse> {

@@ -2,13 +2,16 @@ import { createRequire } from 'node:module'
 import type Twilio from 'twilio'
 import {
   type Balance,
+  type GatewayStatus,
   type SendResult,
   SmsError,
   type SmsErrorKind,
   type SmsMessage,
   type SmsProvider,
+  type StatusQuery,
 } from '../provider.js'
 import { twilioHttpClient } from './http.js'
+import { twilioReceiptStatus } from './receipts.js'
 import type { TwilioSettings } from './settings.js'
 
 // The SDK is loaded when a Twilio provider is built or a Twilio receipt checked, not at start-up: it adds about
@@ -47,6 +50,9 @@ interface TwilioRestError {
 function isRestError(err: unknown): err is TwilioRestError {
   return err instanceof Error && typeof (err as { status?: unknown }).status === 'number'
 }
+
+/** How far around an attempt's time a message listed by number may have been created to be taken for it. */
+const STATUS_WINDOW_MS = 2 * 60 * 1000
 
 /** The operating system's and axios's (the SDK's client) codes for a connection or answer that took too long. */
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED'])
@@ -119,6 +125,46 @@ export class TwilioProvider implements SmsProvider {
       }
     } catch (err) {
       throw mapTwilioError(err, this.timeoutMs)
+    }
+  }
+
+  /**
+   * By SID when the answer was recorded (GET Messages/{sid}.json); otherwise Twilio has no client id, so the
+   * messages to the number created around the attempt's time are listed, and only a single match counts.
+   */
+  async status(query: StatusQuery, signal: AbortSignal): Promise<GatewayStatus | null> {
+    try {
+      let message: { sid: string; status: string } | undefined
+      if (query.providerMessageId) {
+        message = await abortable(this.client.messages(query.providerMessageId).fetch(), signal)
+      } else {
+        const listed = await abortable(
+          this.client.messages.list({
+            to: query.to,
+            dateSentAfter: new Date(query.at - STATUS_WINDOW_MS),
+            dateSentBefore: new Date(query.at + STATUS_WINDOW_MS),
+            limit: 20,
+          }),
+          signal,
+        )
+        const near = listed.filter(
+          (m) => Math.abs((m.dateCreated?.getTime() ?? Number.NaN) - query.at) <= STATUS_WINDOW_MS,
+        )
+        if (near.length !== 1) return null
+        message = near[0]
+      }
+      const status = message ? twilioReceiptStatus(message.status) : null
+      if (!message || !status || status === 'unknown') return null
+      return { providerMessageId: message.sid, rawStatus: message.status, status }
+    } catch (err) {
+      if (isRestError(err) && err.status === 404) return null
+      const mapped = mapTwilioError(err, this.timeoutMs)
+      throw new SmsError(
+        mapped.kind,
+        mapped.message.replace('Unable to create record', 'Unable to fetch record'),
+        mapped.providerCode,
+        { cause: err },
+      )
     }
   }
 

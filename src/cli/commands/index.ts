@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
+import { registerBackup } from './backup.js'
 import { registerBlocks } from './blocks.js'
 import { registerCost } from './cost.js'
 import { registerDoctor } from './doctor.js'
@@ -17,4 +18,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerMigrate,
   registerLogs,
   registerBlocks,
+  registerBackup,
 ]

@@ -83,11 +83,50 @@ export interface SmsLogStore {
    * forward only (see `statusesBefore`) and records a reported price.
    */
   applyReceipt(receipt: ReceiptRecord): Promise<ReceiptResult>
+  /**
+   * Attempts still `pending` made between `since` and `before`, oldest first: their sender is gone. The
+   * window keeps the look on the created_at index (there is none on status).
+   */
+  stale(since: number, before: number, limit: number): Promise<StaleAttempt[]>
+  /** Settles a stale attempt, only if it is still `pending` (a receipt that came meanwhile wins). */
+  resolve(resolution: Resolution): Promise<boolean>
+}
+
+/** An attempt left `pending` by a process that died between writing its row and recording the answer. */
+export interface StaleAttempt {
+  id: string
+  provider: string
+  phone: string
+  providerMessageId: string | null
+  at: number
+}
+
+/** What became of a stale attempt: its gateway's word, or `unknown` when the gateway could not tell. */
+export interface Resolution {
+  id: string
+  status: Exclude<SmsStatus, 'pending'>
+  providerMessageId: string | null
+  at: number
+}
+
+/** What a resolution sets besides the status (null: left as it is). */
+export function resolutionColumns(r: Resolution): {
+  sentAt: number | null
+  deliveredAt: number | null
+  failedAt: number | null
+} {
+  return {
+    sentAt: r.status === 'unknown' ? null : r.at,
+    deliveredAt: r.status === 'delivered' ? r.at : null,
+    failedAt: r.status === 'undelivered' || r.status === 'failed' ? r.at : null,
+  }
 }
 
 /** How far along a message is; a receipt never moves a message backwards (delivered stays delivered). */
 const RANK: Record<SmsStatus, number> = {
   pending: 0,
+  // Nothing is known of it, so any receipt moves it on.
+  unknown: 0,
   queued: 1,
   sent: 2,
   delivered: 3,

@@ -5,9 +5,12 @@ import {
   type PendingAttempt,
   type ReceiptRecord,
   type ReceiptResult,
+  type Resolution,
   receiptColumns,
+  resolutionColumns,
   type SentAttempt,
   type SmsLogStore,
+  type StaleAttempt,
   statusesBefore,
 } from './index.js'
 
@@ -47,51 +50,69 @@ const SET_REPORTED_COST = `update sms_log set cost = $2, currency = $3, cost_usd
     updated_at = $5
   where id = $1`
 
+const STALE = `select id, provider, phone, provider_message_id as "providerMessageId", created_at as at
+  from sms_log where created_at >= $1 and created_at < $2 and status = 'pending'
+  order by created_at limit $3`
+
+const RESOLVE = `update sms_log set status = $2, provider_message_id = coalesce($3, provider_message_id),
+    sent_at = coalesce($4, sent_at), delivered_at = coalesce($5, delivered_at),
+    failed_at = coalesce($6, failed_at), updated_at = $7
+  where id = $1 and status = 'pending'`
+
+/**
+ * The SMS log in PostgreSQL. The three writes of every send are named statements (pg's `name`), parsed and
+ * planned once per connection; they return no rows, so no migration can change their result type.
+ */
 export class PostgresSmsLogStore implements SmsLogStore {
   constructor(private readonly pool: Pool) {}
 
   async pending(a: PendingAttempt): Promise<void> {
-    await this.pool.query(INSERT_PENDING, [
-      a.id,
-      a.requestId,
-      a.attempt,
-      a.phone,
-      a.country,
-      a.operator,
-      a.provider,
-      a.segments,
-      a.encoding,
-      a.estimate?.amount ?? null,
-      a.estimate?.currency ?? null,
-      a.estimate?.usd ?? null,
-      a.estimate ? 'estimate' : null,
-      a.at,
-    ])
+    await this.pool.query({
+      name: 'sms-log.pending',
+      text: INSERT_PENDING,
+      values: [
+        a.id,
+        a.requestId,
+        a.attempt,
+        a.phone,
+        a.country,
+        a.operator,
+        a.provider,
+        a.segments,
+        a.encoding,
+        a.estimate?.amount ?? null,
+        a.estimate?.currency ?? null,
+        a.estimate?.usd ?? null,
+        a.estimate ? 'estimate' : null,
+        a.at,
+      ],
+    })
   }
 
   async sent(a: SentAttempt): Promise<void> {
-    await this.pool.query(UPDATE_SENT, [
-      a.id,
-      a.status,
-      a.providerMessageId,
-      a.at,
-      a.durationMs,
-      a.reported?.amount ?? null,
-      a.reported?.currency ?? null,
-      a.reported?.usd ?? null,
-      a.reported ? 'provider' : null,
-    ])
+    await this.pool.query({
+      name: 'sms-log.sent',
+      text: UPDATE_SENT,
+      values: [
+        a.id,
+        a.status,
+        a.providerMessageId,
+        a.at,
+        a.durationMs,
+        a.reported?.amount ?? null,
+        a.reported?.currency ?? null,
+        a.reported?.usd ?? null,
+        a.reported ? 'provider' : null,
+      ],
+    })
   }
 
   async failed(a: FailedAttempt): Promise<void> {
-    await this.pool.query(UPDATE_FAILED, [
-      a.id,
-      a.errorCode,
-      a.errorMessage,
-      a.at,
-      a.durationMs,
-      a.billed ? null : 0,
-    ])
+    await this.pool.query({
+      name: 'sms-log.failed',
+      text: UPDATE_FAILED,
+      values: [a.id, a.errorCode, a.errorMessage, a.at, a.durationMs, a.billed ? null : 0],
+    })
   }
 
   applyReceipt(r: ReceiptRecord): Promise<ReceiptResult> {
@@ -131,5 +152,25 @@ export class PostgresSmsLogStore implements SmsLogStore {
         ])
       return (inserted.rowCount ?? 0) > 0 || (moved.rowCount ?? 0) > 0 ? 'updated' : 'unchanged'
     })
+  }
+
+  async stale(since: number, before: number, limit: number): Promise<StaleAttempt[]> {
+    const found = await this.pool.query<StaleAttempt>(STALE, [since, before, limit])
+    // BIGINT arrives as text unless the pool parses it; times are numbers everywhere else.
+    return found.rows.map((r) => ({ ...r, at: Number(r.at) }))
+  }
+
+  async resolve(r: Resolution): Promise<boolean> {
+    const { sentAt, deliveredAt, failedAt } = resolutionColumns(r)
+    const done = await this.pool.query(RESOLVE, [
+      r.id,
+      r.status,
+      r.providerMessageId,
+      sentAt,
+      deliveredAt,
+      failedAt,
+      r.at,
+    ])
+    return (done.rowCount ?? 0) > 0
   }
 }

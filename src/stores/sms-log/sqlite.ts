@@ -4,9 +4,12 @@ import {
   type PendingAttempt,
   type ReceiptRecord,
   type ReceiptResult,
+  type Resolution,
   receiptColumns,
+  resolutionColumns,
   type SentAttempt,
   type SmsLogStore,
+  type StaleAttempt,
   statusesBefore,
 } from './index.js'
 
@@ -42,6 +45,15 @@ const moveStatus = (before: number) => `update sms_log set status = ?, updated_a
 const SET_REPORTED_COST = `update sms_log set cost = ?, currency = ?, cost_usd = ?, price_source = 'provider',
     updated_at = ?
   where id = ?`
+
+const STALE = `select id, provider, phone, provider_message_id as providerMessageId, created_at as at
+  from sms_log where created_at >= ? and created_at < ? and status = 'pending'
+  order by created_at limit ?`
+
+const RESOLVE = `update sms_log set status = ?, provider_message_id = coalesce(?, provider_message_id),
+    sent_at = coalesce(?, sent_at), delivered_at = coalesce(?, delivered_at), failed_at = coalesce(?, failed_at),
+    updated_at = ?
+  where id = ? and status = 'pending'`
 
 export class SqliteSmsLogStore implements SmsLogStore {
   constructor(private readonly sqlite: SqliteConnection) {}
@@ -116,6 +128,25 @@ export class SqliteSmsLogStore implements SmsLogStore {
           .run(r.reported.amount, r.reported.currency, r.reported.usd, r.at, id)
       return inserted.changes > 0 || moved.changes > 0 ? 'updated' : 'unchanged'
     })
+  }
+
+  async stale(since: number, before: number, limit: number): Promise<StaleAttempt[]> {
+    return this.sqlite.prepare(STALE).all(since, before, limit) as StaleAttempt[]
+  }
+
+  async resolve(r: Resolution): Promise<boolean> {
+    const { sentAt, deliveredAt, failedAt } = resolutionColumns(r)
+    const done = await this.sqlite.run(
+      RESOLVE,
+      r.status,
+      r.providerMessageId,
+      sentAt,
+      deliveredAt,
+      failedAt,
+      r.at,
+      r.id,
+    )
+    return done.changes > 0
   }
 
   private find(r: ReceiptRecord): string | undefined {
