@@ -26,7 +26,31 @@ export async function openRedis(config: NonNullable<Config['redis']>): Promise<R
     enableAutoPipelining: true,
   })
   // Connection errors are reported through failed commands and /ready; an unhandled 'error' event would crash.
-  redis.on('error', () => {})
-  await redis.connect()
+  // The last one is kept: connect() itself only says "Connection is closed.", which names neither Redis nor why.
+  let lastError: unknown = null
+  redis.on('error', (err) => {
+    lastError = err
+  })
+  try {
+    await redis.connect()
+  } catch (err) {
+    // Otherwise the client keeps reconnecting in the background of a process that failed to start.
+    redis.disconnect()
+    const reason = lastError ?? err
+    throw new Error(
+      `Redis at ${redisAddress(config.url)} is unreachable: ${reason instanceof Error ? reason.message : String(reason)}`,
+      { cause: reason },
+    )
+  }
   return redis
+}
+
+/** host:port of a Redis URL, without its password: for log lines and start-up errors. */
+export function redisAddress(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.hostname}:${u.port || 6379}`
+  } catch {
+    return 'REDIS_URL'
+  }
 }

@@ -10,8 +10,9 @@ const problems = configProblems
 test('defaults: port 8080, SQLite, development mode with a generated secret', () => {
   const c = loadConfig({})
   assert.equal(c.http.port, 8080)
-  assert.equal(c.http.host, '0.0.0.0')
+  assert.equal(c.http.host, '127.0.0.1', 'development listens on this machine only')
   assert.equal(c.env, 'development')
+  assert.equal(c.startup.strict, false)
   assert.deepEqual(c.database, { kind: 'sqlite', path: './data/royal-taxi.db' })
   assert.equal(c.redis, null)
   assert.equal(c.devMode, true)
@@ -29,6 +30,23 @@ test('defaults: port 8080, SQLite, development mode with a generated secret', ()
   assert.equal(c.log.file, 'logs/app.log')
   assert.equal(c.defaultLanguage, 'uz')
   assert.ok(Object.isFrozen(c))
+})
+
+test('HOST: 127.0.0.1 unless set, 0.0.0.0 in production; STRICT_STARTUP is a boolean', () => {
+  assert.equal(loadConfig({ APP_ENV: 'test' }).http.host, '127.0.0.1')
+  assert.equal(loadConfig({ HOST: '0.0.0.0' }).http.host, '0.0.0.0')
+  const prod = {
+    APP_ENV: 'production',
+    SECRET_KEY: 'Qm4v9Zr2Lx7Kp1Wd8Ns3Hy6Tb0Jc5Fg-Ue_AoViRlXk',
+    TWILIO_ENABLED: 'true',
+    TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'b'.repeat(32),
+    TWILIO_PHONE_NUMBER: '+15005550006',
+  }
+  assert.equal(loadConfig(prod).http.host, '0.0.0.0')
+  assert.equal(loadConfig({ ...prod, HOST: '10.0.0.5' }).http.host, '10.0.0.5')
+  assert.equal(loadConfig({ STRICT_STARTUP: 'true' }).startup.strict, true)
+  assert.match(problems({ STRICT_STARTUP: 'yes' }).join('\n'), /^STRICT_STARTUP: expected true/m)
 })
 
 test('every bad setting is listed at once', () => {

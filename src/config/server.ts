@@ -1,5 +1,5 @@
 import Type, { type Static, type TObject } from 'typebox'
-import { int, oneOf, withoutTrailingSlashes } from './schema.js'
+import { bool, int, oneOf, withoutTrailingSlashes } from './schema.js'
 
 export const LANGUAGES = ['uz', 'ru', 'en'] as const
 export type Language = (typeof LANGUAGES)[number]
@@ -7,7 +7,13 @@ export type Language = (typeof LANGUAGES)[number]
 /** The HTTP server: where it listens, whom it trusts for client addresses, who may call it from a browser. */
 export const SERVER_SETTINGS = {
   PORT: int(8080, 0, 65535, 'TCP port to listen on (0: any free port)'),
-  HOST: Type.String({ default: '0.0.0.0', minLength: 1, description: 'address to listen on' }),
+  // No default here: it depends on APP_ENV (serverConfig), so that a developer's laptop is not open to its network.
+  HOST: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'address to listen on (unset: 127.0.0.1, or 0.0.0.0 in production)',
+    }),
+  ),
   APP_ENV: oneOf(['development', 'test', 'production'], 'development', 'development, test or production'),
   TRUST_PROXY: Type.String({
     default: 'false',
@@ -21,6 +27,7 @@ export const SERVER_SETTINGS = {
     description:
       'empty (no cross-origin browser access), * or comma-separated origins such as https://app.example.uz',
   }),
+  STRICT_STARTUP: bool(false, 'true (refuse to start when a gateway refuses its credentials) or false'),
 }
 
 type ServerEnv = Static<TObject<typeof SERVER_SETTINGS>>
@@ -35,7 +42,13 @@ function parseTrustProxy(raw: string): boolean | number | string[] {
 export function serverConfig(env: ServerEnv) {
   return {
     env: env.APP_ENV,
-    http: { port: env.PORT, host: env.HOST, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
+    http: {
+      port: env.PORT,
+      host: env.HOST ?? (env.APP_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    },
+    /** Whether a gateway that refuses its credentials at start stops the start (else: /ready is degraded). */
+    startup: { strict: env.STRICT_STARTUP },
     defaultLanguage: env.DEFAULT_LANGUAGE,
     cors: {
       origins:

@@ -10,6 +10,8 @@ declare module 'fastify' {
   }
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+
 /** Constant-time check of `Authorization: Bearer <token>`. */
 export function bearerMatches(header: string | undefined, expected: string): boolean {
   const given = bearerToken(header)
@@ -19,7 +21,7 @@ export function bearerMatches(header: string | undefined, expected: string): boo
 /**
  * Times every request by its route pattern (`/api/v1/users/me`, never the raw URL, so a scan of random paths
  * adds one `unmatched` series, not thousands), counts OTP outcomes from the routes marked with `otpStage`,
- * and serves `GET /metrics`, behind METRICS_TOKEN when it is set.
+ * and serves `GET /metrics`: behind METRICS_TOKEN when it is set, else to loopback clients only.
  */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics, token: string | null): void {
   app.addHook('onResponse', (request, reply, done) => {
@@ -40,6 +42,10 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, token: s
   })
 
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    // Without a token only this machine may read them: the socket's own peer, never X-Forwarded-For, which any
+    // client can write (and a proxy on this machine would make every client loopback: set a token there).
+    if (token === null && !LOOPBACK.has(request.socket.remoteAddress ?? ''))
+      throw new AppError('METRICS_FORBIDDEN')
     if (token !== null && !bearerMatches(request.headers.authorization, token)) {
       void reply.header('WWW-Authenticate', 'Bearer realm="metrics"')
       throw new AppError('METRICS_UNAUTHORIZED')

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
+import { describeError } from '../cli/context.js'
 import type { Config } from '../config.js'
-import { type DatabaseHandle, migrate, openDatabase } from '../db/index.js'
+import { type DatabaseHandle, describeDatabase, migrate, openDatabase, ping } from '../db/index.js'
 import { openRedis } from '../redis.js'
 import { openStores, type Stores } from '../stores/index.js'
 
@@ -20,6 +21,12 @@ export const storagePlugin = fp(
     const db = openDatabase(config.database, { groupCommit: true })
     let redis: Redis | null = null
     try {
+      // A database that cannot be reached is named with its address (never its password) before anything else.
+      await ping(db.db).catch((err: unknown) => {
+        throw new Error(`${databaseAddress(config.database)} is unreachable: ${describeError(err)}`, {
+          cause: err,
+        })
+      })
       await migrate(db)
       if (config.redis) redis = await openRedis(config.redis)
     } catch (err) {
@@ -41,3 +48,8 @@ export const storagePlugin = fp(
   },
   { name: 'storage' },
 )
+
+/** "PostgreSQL at host:port/database" or "SQLite at /path": the database a start-up error is about. */
+export function databaseAddress(database: Config['database']): string {
+  return describeDatabase(database).replace(/^(\S+) /, '$1 at ')
+}

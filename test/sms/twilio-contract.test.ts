@@ -41,6 +41,7 @@ test('Twilio provider against the Prism mock of twilio_api_v2010.json', {
       assert.deepEqual(ta.logs.messages(), [
         '✅ Twilio SMS service initialized successfully',
         'SMS routes: UZ=twilio; *=twilio',
+        `Start-up: test mode | database SQLite ${ta.dir}/test.db | Redis none | gateways twilio | routes UZ=twilio; *=twilio | admin off`,
       ])
 
       const res = await post(ta.app, '/api/v1/auth/send-otp', { phone: PHONE })

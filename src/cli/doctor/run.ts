@@ -22,7 +22,8 @@ const FIXES: Record<string, string> = {
   DATABASE_URL: 'use sqlite:./data/royal-taxi.db or postgres://user:password@host:5432/database',
   REDIS_URL: 'use redis://host:6379 (or rediss:// for TLS), or remove it to keep codes in the database',
   ALLOWED_COUNTRIES: 'use ISO country codes such as UZ,KZ, or *',
-  METRICS_TOKEN: 'generate one with `openssl rand -hex 24`, or remove it to leave /metrics open',
+  METRICS_TOKEN:
+    'generate one with `openssl rand -hex 24`, or remove it to serve /metrics to this machine only',
 }
 
 const settingOf = (problem: string) => problem.match(/^([A-Z][A-Z0-9_]*):/)?.[1] ?? ''
