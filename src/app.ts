@@ -7,6 +7,7 @@ import { adminPlugin } from './admin/plugin.js'
 import { configuredProviders } from './channels/index.js'
 import type { SmsProvider } from './channels/provider.js'
 import type { Config } from './config.js'
+import { clientLimits } from './http/client-errors.js'
 import { healthRoutes } from './http/health.js'
 import { createLogger } from './logger.js'
 import type { OtpEventsLimits } from './otp/events.js'
@@ -14,6 +15,7 @@ import { otpPlugin } from './otp/plugin.js'
 import { docsPlugin } from './plugins/docs.js'
 import { httpPlugin } from './plugins/http.js'
 import { metricsPlugin } from './plugins/metrics.js'
+import { startupPlugin } from './plugins/startup.js'
 import { storagePlugin } from './plugins/storage.js'
 import { sweepPlugin } from './plugins/sweep.js'
 import { authRoutes } from './routes/auth.js'
@@ -21,6 +23,7 @@ import { userRoutes } from './routes/users.js'
 import { webhookRoutes } from './routes/webhooks.js'
 import { sessionsPlugin } from './sessions/plugin.js'
 import { smsPlugin } from './sms/plugin.js'
+import { recoveryPlugin } from './sms/recovery-plugin.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,6 +40,8 @@ export interface AppOverrides {
   smsPrice?: SmsPrice
   /** How the statistics rows are batched (tests hold them back to see what writes them). */
   otpEventLimits?: OtpEventsLimits
+  /** Try the configured gateways' credentials at start (default: yes, except for fakes and in APP_ENV=test). */
+  liveChecks?: boolean
 }
 
 /**
@@ -54,6 +59,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // A hop count is valid at run time (proxy-addr), though Fastify's types only list the other forms.
     trustProxy: config.http.trustProxy as boolean | string[],
     bodyLimit: 16 * 1024,
+    ...clientLimits(config),
     // Ids for log correlation; a client-supplied X-Request-Id is not trusted.
     requestIdHeader: false,
     // One line per request (the http plugin's) instead of Fastify's two.
@@ -73,6 +79,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await app.register(metricsPlugin, { config })
     const providers = overrides.smsProviders ?? configuredProviders(config, log)
     await app.register(smsPlugin, { config, providers })
+    await app.register(recoveryPlugin, { config, providers })
+    const liveChecks = overrides.liveChecks ?? (!overrides.smsProviders && config.env !== 'test')
+    await app.register(startupPlugin, { config, providers, liveChecks })
     await app.register(abusePlugin, { config, smsPrice: overrides.smsPrice })
     await app.register(otpPlugin, { config, eventLimits: overrides.otpEventLimits })
     await app.register(sessionsPlugin, { config })

@@ -4,6 +4,7 @@ import Type, { type Static, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { ABUSE_SETTINGS, abuseConfig } from './config/abuse.js'
 import { ADMIN_SETTINGS, adminConfig, adminProblems } from './config/admin.js'
+import { HTTP_SETTINGS, httpConfig } from './config/http.js'
 import { LOGGING_SETTINGS, loggingConfig } from './config/logging.js'
 import { OTP_SETTINGS, otpConfig, otpProblems } from './config/otp.js'
 import { got } from './config/schema.js'
@@ -24,6 +25,7 @@ export type { PriceOverride } from './sms/pricing.js'
 
 export const EnvSchema = Type.Object({
   ...SERVER_SETTINGS,
+  ...HTTP_SETTINGS,
   ...STORAGE_SETTINGS,
   ...SECRET_SETTINGS,
   ...LOGGING_SETTINGS,
@@ -105,6 +107,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
 function toConfig(env: Env) {
   return {
     ...serverConfig(env),
+    ...httpConfig(env),
     ...storageConfig(env),
     ...secretConfig(env),
     ...loggingConfig(env),

@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   ADMIN_TOKEN_INVALID: 401,
   BLOCK_NOT_FOUND: 404,
   METRICS_UNAUTHORIZED: 401,
+  METRICS_FORBIDDEN: 403,
   SERVICE_UNAVAILABLE: 503,
   NOT_READY: 503,
   WEBHOOK_FORBIDDEN: 403,
@@ -38,6 +39,10 @@ export const ERROR_STATUS = {
   CAPTCHA_REQUIRED: 400,
   CAPTCHA_INVALID: 400,
   CAPTCHA_UNAVAILABLE: 503,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
+  // nginx's "client closed request": never seen by the client, it keeps aborted uploads out of the 5xx counts.
+  CLIENT_CLOSED_REQUEST: 499,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS

@@ -10,8 +10,21 @@ export const en: Messages = {
     `Verification code sent to ${p.phone}. The code is valid for ${minutes(p.minutes as number)}.`,
   smsBody: (p: P) =>
     `Royal Taxi verification code: ${p.code}\nThe code is valid for ${minutes(p.minutes as number)}.\nIf you did not request this code, please ignore this message.`,
+  validation: {
+    fields: {
+      phone: () => 'The phone number must be in the form +998901234567.',
+      code: () => 'The code must be 4–10 digits.',
+      language: () => 'The language must be uz, ru or en.',
+      captcha_token: () => 'The CAPTCHA token must be a non-empty text of at most 4096 characters.',
+      refresh_token: () => 'The refresh token must be a text of 1 to 512 characters.',
+      full_name: () => 'The name must be 1 to 100 characters without control characters (or null).',
+      body: () => 'The request body must be a JSON object.',
+    },
+    unknown: (p: P) => `Unknown field: ${p.field}.`,
+    invalid: (p: P) => `The field ${p.field} has an invalid value.`,
+  },
   errors: {
-    VALIDATION_ERROR: (p: P) => `Invalid request: ${p.details}`,
+    VALIDATION_ERROR: (p: P) => String(p.details),
     INVALID_JSON: () => 'The request body is not valid JSON.',
     UNSUPPORTED_MEDIA_TYPE: () => 'Unsupported content type: send application/json.',
     PAYLOAD_TOO_LARGE: () => 'The request body is too large.',
@@ -36,6 +49,8 @@ export const en: Messages = {
     ADMIN_TOKEN_INVALID: () => 'Wrong admin token.',
     BLOCK_NOT_FOUND: () => 'No block is in force for this prefix.',
     METRICS_UNAUTHORIZED: () => 'Missing or wrong metrics token: send Authorization: Bearer <METRICS_TOKEN>.',
+    METRICS_FORBIDDEN: () =>
+      'Metrics are served only to this machine (127.0.0.1) unless METRICS_TOKEN is set.',
     SERVICE_UNAVAILABLE: () => 'The service is temporarily unavailable. Please try again later.',
     NOT_READY: () => 'The service is not ready yet.',
     WEBHOOK_FORBIDDEN: () => 'The callback could not be authenticated.',
@@ -48,5 +63,8 @@ export const en: Messages = {
     CAPTCHA_REQUIRED: () => 'Complete the CAPTCHA: send the captcha_token field.',
     CAPTCHA_INVALID: () => 'The CAPTCHA check failed. Please try again.',
     CAPTCHA_UNAVAILABLE: () => 'The CAPTCHA check is temporarily unavailable. Please try again later.',
+    REQUEST_TIMEOUT: () => 'The request was sent too slowly and was cut off. Please try again.',
+    HEADERS_TOO_LARGE: () => 'The request headers are too large.',
+    CLIENT_CLOSED_REQUEST: () => 'The client closed the connection before the request was complete.',
   },
 }

@@ -14,8 +14,21 @@ export const ru: Messages = {
     `Код подтверждения отправлен на номер ${p.phone}. Код действителен ${minutes(p.minutes as number)}.`,
   smsBody: (p: P) =>
     `Код подтверждения Royal Taxi: ${p.code}\nКод действителен ${minutes(p.minutes as number)}.\nЕсли вы не запрашивали этот код, проигнорируйте это сообщение.`,
+  validation: {
+    fields: {
+      phone: () => 'Номер телефона должен быть в формате +998901234567.',
+      code: () => 'Код должен состоять из 4–10 цифр.',
+      language: () => 'Язык должен быть uz, ru или en.',
+      captcha_token: () => 'Токен CAPTCHA должен быть непустой строкой длиной до 4096 символов.',
+      refresh_token: () => 'Токен обновления должен быть строкой длиной от 1 до 512 символов.',
+      full_name: () => 'Имя должно содержать от 1 до 100 символов без управляющих символов (или быть null).',
+      body: () => 'Тело запроса должно быть JSON-объектом.',
+    },
+    unknown: (p: P) => `Неизвестное поле: ${p.field}.`,
+    invalid: (p: P) => `Неверное значение поля ${p.field}.`,
+  },
   errors: {
-    VALIDATION_ERROR: (p: P) => `Неверные данные запроса: ${p.details}`,
+    VALIDATION_ERROR: (p: P) => String(p.details),
     INVALID_JSON: () => 'Тело запроса не является корректным JSON.',
     UNSUPPORTED_MEDIA_TYPE: () => 'Этот тип содержимого не поддерживается: отправьте application/json.',
     PAYLOAD_TOO_LARGE: () => 'Тело запроса слишком большое.',
@@ -42,6 +55,7 @@ export const ru: Messages = {
     BLOCK_NOT_FOUND: () => 'Для этого префикса нет действующей блокировки.',
     METRICS_UNAUTHORIZED: () =>
       'Токен метрик не передан или неверен: передайте Authorization: Bearer <METRICS_TOKEN>.',
+    METRICS_FORBIDDEN: () => 'Метрики отдаются только этой машине (127.0.0.1), пока не задан METRICS_TOKEN.',
     SERVICE_UNAVAILABLE: () => 'Сервис временно недоступен. Повторите попытку позже.',
     NOT_READY: () => 'Сервис ещё не готов.',
     WEBHOOK_FORBIDDEN: () => 'Не удалось подтвердить подлинность обратного вызова.',
@@ -56,5 +70,8 @@ export const ru: Messages = {
     CAPTCHA_REQUIRED: () => 'Пройдите проверку CAPTCHA: отправьте поле captcha_token.',
     CAPTCHA_INVALID: () => 'Проверка CAPTCHA не пройдена. Повторите попытку.',
     CAPTCHA_UNAVAILABLE: () => 'Проверка CAPTCHA временно недоступна. Повторите попытку позже.',
+    REQUEST_TIMEOUT: () => 'Запрос передавался слишком медленно и был прерван. Повторите попытку.',
+    HEADERS_TOO_LARGE: () => 'Заголовки запроса слишком большие.',
+    CLIENT_CLOSED_REQUEST: () => 'Клиент закрыл соединение до окончания запроса.',
   },
 }

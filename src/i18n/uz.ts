@@ -12,8 +12,24 @@ export const uz = {
     `Tasdiqlash kodi ${p.phone} raqamiga yuborildi. Kod ${p.minutes} daqiqa davomida amal qiladi.`,
   smsBody: (p: P) =>
     `Royal Taxi tasdiqlash kodi: ${p.code}\nKod ${p.minutes} daqiqa davomida amal qiladi.\nAgar siz bu kodni so'ramagan bo'lsangiz, bu xabarni e'tiborsiz qoldiring.`,
+  // A rejected body's `detail`: one sentence per field, naming it as a rider would (the machine detail is
+  // `errors`); a generic one for an unknown field or a field without a sentence of its own.
+  validation: {
+    fields: {
+      phone: () => "Telefon raqami +998901234567 ko'rinishida bo'lishi kerak.",
+      code: () => "Kod 4–10 ta raqamdan iborat bo'lishi kerak.",
+      language: () => "Til uz, ru yoki en bo'lishi kerak.",
+      captcha_token: () => "CAPTCHA tokeni 4096 belgigacha bo'lgan bo'sh bo'lmagan matn bo'lishi kerak.",
+      refresh_token: () => "Yangilash tokeni 1–512 belgidan iborat matn bo'lishi kerak.",
+      full_name: () =>
+        "Ism 1–100 belgidan iborat bo'lishi va boshqaruv belgilarini o'z ichiga olmasligi kerak (yoki null).",
+      body: () => "So'rov tanasi JSON obyekt bo'lishi kerak.",
+    } satisfies Record<string, () => string>,
+    unknown: (p: P) => `Noma'lum maydon: ${p.field}.`,
+    invalid: (p: P) => `${p.field} maydonining qiymati noto'g'ri.`,
+  },
   errors: {
-    VALIDATION_ERROR: (p: P) => `So'rov ma'lumotlari noto'g'ri: ${p.details}`,
+    VALIDATION_ERROR: (p: P) => String(p.details),
     INVALID_JSON: () => "So'rov tanasi yaroqli JSON emas.",
     UNSUPPORTED_MEDIA_TYPE: () => "Bu kontent turi qo'llab-quvvatlanmaydi: application/json yuboring.",
     PAYLOAD_TOO_LARGE: () => "So'rov tanasi juda katta.",
@@ -39,6 +55,8 @@ export const uz = {
     BLOCK_NOT_FOUND: () => "Bu prefiks uchun amaldagi blok yo'q.",
     METRICS_UNAUTHORIZED: () =>
       "Metrika tokeni yo'q yoki noto'g'ri: Authorization: Bearer <METRICS_TOKEN> sarlavhasini yuboring.",
+    METRICS_FORBIDDEN: () =>
+      'Metrikalar faqat shu kompyuterga (127.0.0.1) beriladi: boshqa joydan olish uchun METRICS_TOKEN sozlamasini kiriting.',
     SERVICE_UNAVAILABLE: () => "Xizmat vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
     NOT_READY: () => 'Xizmat hali tayyor emas.',
     WEBHOOK_FORBIDDEN: () => "Qayta chaqiruvning haqiqiyligini tasdiqlab bo'lmadi.",
@@ -54,6 +72,9 @@ export const uz = {
     CAPTCHA_INVALID: () => "CAPTCHA tekshiruvi muvaffaqiyatsiz. Qayta urinib ko'ring.",
     CAPTCHA_UNAVAILABLE: () =>
       "CAPTCHA tekshiruvi vaqtincha ishlamayapti. Birozdan keyin qayta urinib ko'ring.",
+    REQUEST_TIMEOUT: () => "So'rov juda sekin yuborildi va to'xtatildi. Qayta urinib ko'ring.",
+    HEADERS_TOO_LARGE: () => "So'rov sarlavhalari juda katta.",
+    CLIENT_CLOSED_REQUEST: () => "Mijoz so'rov tugashidan oldin ulanishni uzdi.",
   } satisfies Record<ErrorCode, (p: P) => string>,
 }
 
