@@ -7,11 +7,11 @@ import { ADMIN_SETTINGS, adminConfig, adminProblems } from './config/admin.js'
 import { HTTP_SETTINGS, httpConfig } from './config/http.js'
 import { LOGGING_SETTINGS, loggingConfig } from './config/logging.js'
 import { OTP_SETTINGS, otpConfig, otpProblems } from './config/otp.js'
-import { got } from './config/schema.js'
 import { SECRET_SETTINGS, secretConfig, secretProblems } from './config/secret.js'
 import { SERVER_SETTINGS, serverConfig } from './config/server.js'
 import { SMS_SECRETS, SMS_SETTINGS, smsConfig, smsProblems } from './config/sms.js'
 import { STORAGE_SETTINGS, storageConfig } from './config/storage.js'
+import { got } from './settings.js'
 
 // The one place that reads process.env. Each capability declares its settings in its own piece (src/config/,
 // and each SMS gateway in its folder under src/channels/): type, default and the hint shown when a value is
@@ -21,7 +21,7 @@ export { SMS_PROVIDER_NAMES, type SmsProviderName } from './channels/index.js'
 export { isWeakSecret } from './config/secret.js'
 export { LANGUAGES, type Language } from './config/server.js'
 export { parseRoutes, type SmsRoutes } from './config/sms.js'
-export type { PriceOverride } from './sms/pricing.js'
+export type { PriceOverride } from './pricing.js'
 
 export const EnvSchema = Type.Object({
   ...SERVER_SETTINGS,

@@ -1,5 +1,10 @@
 import type { Redis } from 'ioredis'
-import type { Config } from './config.js'
+
+/** REDIS_URL and REDIS_KEY_PREFIX. */
+export interface RedisSettings {
+  url: string
+  keyPrefix: string
+}
 
 /** Redis as the stores use it: the client and the prefix every key of this deployment starts with. */
 export interface RedisBackend {
@@ -11,7 +16,7 @@ export interface RedisBackend {
  * Connects and waits until Redis answers. Commands fail at once while the connection is down (no offline
  * queue) so that sending fails closed with a 503 instead of hanging; ioredis keeps reconnecting by itself.
  */
-export async function openRedis(config: NonNullable<Config['redis']>): Promise<Redis> {
+export async function openRedis(config: RedisSettings): Promise<Redis> {
   // Loaded only when REDIS_URL is set: the embedded default never needs the client.
   const { Redis: Client } = await import('ioredis')
   const redis = new Client(config.url, {

@@ -1,5 +1,5 @@
 import Type, { type Static, type TObject } from 'typebox'
-import { int } from './schema.js'
+import { int } from '../settings.js'
 
 /** Limits against SMS pumping and brute force: per number, per IP, per day, per number prefix. */
 export const ABUSE_SETTINGS = {

@@ -1,5 +1,5 @@
 import Type, { type Static, type TObject } from 'typebox'
-import { got } from './schema.js'
+import { got } from '../settings.js'
 
 /** The admin console and the Prometheus endpoint. */
 export const ADMIN_SETTINGS = {

@@ -1,5 +1,5 @@
 import type { Static, TObject } from 'typebox'
-import { int } from './schema.js'
+import { int } from '../settings.js'
 
 /** Limits of the HTTP server against slow clients. */
 export const HTTP_SETTINGS = {

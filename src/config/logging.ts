@@ -1,5 +1,5 @@
 import Type, { type Static, type TObject } from 'typebox'
-import { oneOf } from './schema.js'
+import { oneOf } from '../settings.js'
 
 export const LOGGING_SETTINGS = {
   LOG_LEVEL: oneOf(

@@ -1,7 +1,7 @@
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max'
 import Type, { type Static, type TObject } from 'typebox'
 import { parsePhone } from '../phone/index.js'
-import { bool, int, oneOf, optionalString } from './schema.js'
+import { bool, int, oneOf, optionalString } from '../settings.js'
 
 /** Codes: their shape and life, who may ask for one, the fixed test numbers and the CAPTCHA. */
 export const OTP_SETTINGS = {

@@ -1,5 +1,5 @@
 import Type, { type Static, type TObject } from 'typebox'
-import { bool, int, oneOf, withoutTrailingSlashes } from './schema.js'
+import { bool, int, oneOf, withoutTrailingSlashes } from '../settings.js'
 
 export const LANGUAGES = ['uz', 'ru', 'en'] as const
 export type Language = (typeof LANGUAGES)[number]

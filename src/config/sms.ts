@@ -11,8 +11,8 @@ import {
   SMS_PROVIDER_NAMES,
   type SmsProviderName,
 } from '../channels/index.js'
-import { parsePrices } from '../sms/pricing.js'
-import { int, withoutTrailingSlashes } from './schema.js'
+import { parsePrices } from '../pricing.js'
+import { int, withoutTrailingSlashes } from '../settings.js'
 
 /** Sending: every gateway's own settings, then routes, failover, prices and where delivery reports come back. */
 export const SMS_SETTINGS = {

@@ -1,4 +1,6 @@
 import Type, { type Static, type TObject } from 'typebox'
+import type { DatabaseSettings } from '../db/index.js'
+import type { RedisSettings } from '../redis.js'
 
 /** Where data lives: the database (SQLite file or PostgreSQL) and, optionally, Redis. */
 export const STORAGE_SETTINGS = {
@@ -14,7 +16,10 @@ export const STORAGE_SETTINGS = {
   }),
 }
 
-export function storageConfig(env: Static<TObject<typeof STORAGE_SETTINGS>>) {
+export function storageConfig(env: Static<TObject<typeof STORAGE_SETTINGS>>): {
+  database: DatabaseSettings
+  redis: RedisSettings | null
+} {
   const sqlitePath = env.DATABASE_URL.startsWith('sqlite:') ? env.DATABASE_URL.slice('sqlite:'.length) : null
   return {
     database:

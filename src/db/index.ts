@@ -2,13 +2,15 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import type { Pool } from 'pg'
-import type { Config } from '../config.js'
 import { migrationProvider } from './migrations/index.js'
 import { openPool } from './postgres.js'
 import type { Database } from './schema.js'
 import { SqliteConnection } from './sqlite.js'
 
 export type Db = Kysely<Database>
+
+/** Where the database is, as DATABASE_URL says: a SQLite file or a PostgreSQL URL. */
+export type DatabaseSettings = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }
 
 /**
  * The open database: the engine's own connection for the stores (src/stores/), and Kysely over it for the
@@ -24,7 +26,7 @@ export type DatabaseHandle =
  * once. PostgreSQL commits per statement either way.
  */
 export function openDatabase(
-  config: Config['database'],
+  config: DatabaseSettings,
   options: { groupCommit?: boolean } = {},
 ): DatabaseHandle {
   if (config.kind === 'sqlite') {
@@ -109,7 +111,7 @@ export async function ping(db: Db): Promise<void> {
 }
 
 /** DATABASE_URL without its password, for messages. */
-export function describeDatabase(database: Config['database']): string {
+export function describeDatabase(database: DatabaseSettings): string {
   if (database.kind === 'sqlite')
     return `SQLite ${database.path === ':memory:' ? database.path : resolve(database.path)}`
   try {
@@ -121,12 +123,12 @@ export function describeDatabase(database: Config['database']): string {
 }
 
 /** True when the settings name a SQLite file that is not there yet (the server or `migrate` creates it). */
-export function notCreatedYet(database: Config['database']): boolean {
+export function notCreatedYet(database: DatabaseSettings): boolean {
   return database.kind === 'sqlite' && database.path !== ':memory:' && !existsSync(database.path)
 }
 
 /** What to check when the database does not answer. */
-export function unreachableFix(database: Config['database']): string {
+export function unreachableFix(database: DatabaseSettings): string {
   return database.kind === 'sqlite'
     ? 'check that the file and its directory are readable and writable by this user'
     : 'start PostgreSQL, or correct the host, port, user, password and database in DATABASE_URL'

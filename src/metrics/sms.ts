@@ -1,6 +1,6 @@
 import { observeProvider } from '../channels/observe.js'
 import { messageCountry, SmsError, type SmsProvider } from '../channels/provider.js'
-import { countSegments, estimateCost, type PriceSettings, reportedCost } from '../sms/pricing.js'
+import { countSegments, estimateCost, type PriceSettings, reportedCost } from '../pricing.js'
 import type { Metrics } from './index.js'
 
 /**

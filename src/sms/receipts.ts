@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { receiptStatus } from '../channels/index.js'
+import { reportedCost } from '../pricing.js'
 import type { ReceiptStatus, SmsLogStore } from '../stores/sms-log/index.js'
-import { reportedCost } from './pricing.js'
 
 export type { ReceiptStatus }
 

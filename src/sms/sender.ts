@@ -3,10 +3,10 @@ import { type SendResult, SmsError, type SmsProvider } from '../channels/provide
 import type { SmsRoutes } from '../config.js'
 import { timeOrderedId } from '../crypto.js'
 import type { Phone } from '../phone/index.js'
+import { countSegments, estimateCost, type PriceSettings, reportedCost } from '../pricing.js'
 import type { SmsLogStore } from '../stores/sms-log/index.js'
 import { NO_DEADLINE, withTimeout } from '../timeout.js'
 import { CircuitBreakers, type CircuitSettings } from './circuit.js'
-import { countSegments, estimateCost, type PriceSettings, reportedCost } from './pricing.js'
 
 export interface Delivery {
   provider: string

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { loadConfig } from '../../src/config.js'
-import { countSegments, estimateCost } from '../../src/sms/pricing.js'
+import { countSegments, estimateCost } from '../../src/pricing.js'
 
 const settings = (prices = '') => {
   const c = loadConfig({ APP_ENV: 'test', ...(prices ? { SMS_PRICES: prices } : {}) })

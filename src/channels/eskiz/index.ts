@@ -1,4 +1,4 @@
-import { isTrue } from '../../config/schema.js'
+import { isTrue } from '../../settings.js'
 import { connector } from '../connector.js'
 import { eskizDoctor } from './doctor.js'
 import { EskizProvider } from './provider.js'

@@ -1,4 +1,4 @@
-import { countSegments } from '../../sms/pricing.js'
+import { countSegments } from '../../pricing.js'
 import { excerpt, type GatewayResponse, gatewayFetch, kindForStatus } from '../fetch.js'
 import {
   type Balance,

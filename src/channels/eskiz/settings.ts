@@ -1,5 +1,5 @@
 import Type, { type Static, type TObject } from 'typebox'
-import { baseUrl, bool, optionalString, withoutTrailingSlashes } from '../../config/schema.js'
+import { baseUrl, bool, optionalString, withoutTrailingSlashes } from '../../settings.js'
 import type { ReceiptLinks } from '../connector.js'
 
 export const ESKIZ_SETTINGS = {

@@ -1,4 +1,4 @@
-import { isTrue } from '../../config/schema.js'
+import { isTrue } from '../../settings.js'
 import { connector } from '../connector.js'
 import { noLiveCheck } from '../doctor.js'
 import { PlaymobileProvider } from './provider.js'

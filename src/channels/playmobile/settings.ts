@@ -1,5 +1,5 @@
 import Type, { type Static, type TObject } from 'typebox'
-import { baseUrl, bool, optionalString, withoutTrailingSlashes } from '../../config/schema.js'
+import { baseUrl, bool, optionalString, withoutTrailingSlashes } from '../../settings.js'
 
 export const PLAYMOBILE_SETTINGS = {
   PLAYMOBILE_ENABLED: bool(false, 'true or false'),

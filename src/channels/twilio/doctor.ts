@@ -1,7 +1,7 @@
-import { isTrue } from '../../config/schema.js'
+import { isTrue } from '../../settings.js'
 import type { Check, ConnectorDoctor } from '../connector.js'
 import { twilioHttpClient } from './http.js'
-import { sdk } from './provider.js'
+import { sdk } from './sdk.js'
 import type { TwilioSettings } from './settings.js'
 
 const CONSOLE = 'https://console.twilio.com'

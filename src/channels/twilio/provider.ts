@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import type Twilio from 'twilio'
 import {
   type Balance,
@@ -12,12 +11,8 @@ import {
 } from '../provider.js'
 import { twilioHttpClient } from './http.js'
 import { twilioReceiptStatus } from './receipts.js'
+import { sdk } from './sdk.js'
 import type { TwilioSettings } from './settings.js'
-
-// The SDK is loaded when a Twilio provider is built or a Twilio receipt checked, not at start-up: it adds about
-// 20 MB to a process that may never use it (development mode, the local gateways only).
-const require = createRequire(import.meta.url)
-export const sdk = () => require('twilio') as typeof Twilio
 
 // Twilio's error codes (https://www.twilio.com/docs/api/errors) onto our kinds. Unlisted 4xx codes are treated
 // as our own account's problem (unavailable), never as the user's.

@@ -1,5 +1,5 @@
 import { field, type ReceiptEndpoint, type ReceiptStatus, receiptPrice } from '../connector.js'
-import { sdk } from './provider.js'
+import { sdk } from './sdk.js'
 import type { TwilioSettings } from './settings.js'
 
 const STATUSES: Record<string, ReceiptStatus> = {

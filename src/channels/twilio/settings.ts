@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Static, TObject } from 'typebox'
-import { baseUrl, bool, got, optionalString, withoutTrailingSlashes } from '../../config/schema.js'
+import { baseUrl, bool, got, optionalString, withoutTrailingSlashes } from '../../settings.js'
 import type { ReceiptLinks } from '../connector.js'
 
 export const TWILIO_SETTINGS = {

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { isSupportedCountry } from 'libphonenumber-js/max'
 import { LANGUAGES, type Language, SMS_PROVIDER_NAMES } from '../../config.js'
 import { messages } from '../../i18n/index.js'
-import { type Cost, countSegments, estimateCost } from '../../sms/pricing.js'
+import { type Cost, countSegments, estimateCost } from '../../pricing.js'
 import { type CliContext, CliError, cliConfig, type GlobalOptions } from '../context.js'
 
 interface EstimateOptions {

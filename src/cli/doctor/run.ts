@@ -3,7 +3,7 @@ import type { Check, Connector } from '../../channels/connector.js'
 import { CONNECTORS } from '../../channels/index.js'
 import { type Config, ConfigError, loadConfig, readEnv } from '../../config.js'
 import { migrationStatus, notCreatedYet, openDatabase, ping, unreachableFix } from '../../db/index.js'
-import { estimateCost } from '../../sms/pricing.js'
+import { estimateCost } from '../../pricing.js'
 import { describeDatabase, describeError } from '../context.js'
 import { envFileChecks } from './settings.js'
 
