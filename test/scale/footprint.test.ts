@@ -13,12 +13,12 @@ import { loadConfig } from './src/config.ts'
 const app = await buildApp(loadConfig({ DATABASE_URL: process.argv[1], APP_ENV: 'development', LOG_LEVEL: 'warn' }))
 await app.ready()
 const cache = Object.keys(createRequire(import.meta.url).cache)
-const loaded = ['twilio', 'pg', 'ioredis'].filter((m) => cache.some((p) => p.includes('/node_modules/' + m + '/')))
+const loaded = ['twilio', 'undici', 'pg', 'ioredis'].filter((m) => cache.some((p) => p.includes('/node_modules/' + m + '/')))
 await app.close()
 console.log(JSON.stringify(loaded))
 `
 
-test('the embedded defaults load no driver they do not use (the Twilio SDK, pg, ioredis)', (t) => {
+test('the embedded defaults load no driver they do not use (the Twilio SDK and its HTTP client, pg, ioredis)', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'royal-taxi-footprint-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const out = execFileSync(

@@ -77,7 +77,7 @@ export const twilioDoctor: ConnectorDoctor<TwilioSettings> = {
 
   async live(t, { section, timeoutMs, describeError }) {
     const client = sdk()(t.accountSid, t.authToken, {
-      httpClient: twilioHttpClient(sdk(), t.http, timeoutMs),
+      httpClient: twilioHttpClient(t.http, timeoutMs),
       edge: '',
       region: '',
     })

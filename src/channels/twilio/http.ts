@@ -1,68 +1,90 @@
 import { readFileSync } from 'node:fs'
-import { Agent } from 'node:https'
+import { createRequire } from 'node:module'
 import type Twilio from 'twilio'
+import type { Dispatcher } from 'undici'
 import type { TwilioSettings } from './settings.js'
 
-/**
- * The twilio SDK's own HTTP client (RequestClient: axios over Node's https), set from our settings rather than
- * from the process environment it would read by itself: TWILIO_CA_BUNDLE as its `ca` option; HTTP_PROXY,
- * HTTPS_PROXY and NO_PROXY as axios's per-request `proxy` (HTTPS is tunnelled with CONNECT), so `.env` works
- * too. Keep-alive connections, since a TLS handshake per message costs more than the request; no retries,
- * since a 429 is answered at once (503 to the client, the next provider tried), not retried for seconds.
- */
-export function twilioHttpClient(
-  sdk: typeof Twilio,
-  http: TwilioSettings['http'],
-  timeoutMs: number,
-): Twilio.RequestClient {
-  const ca = http.caBundle ? readFileSync(http.caBundle) : undefined
-  const client = new sdk.RequestClient({
-    timeout: timeoutMs,
-    keepAlive: true,
-    autoRetry: false,
-    ...(ca ? { ca } : {}),
-  })
-  // The SDK swaps in a proxy agent of its own when the process has HTTP_PROXY, ignoring NO_PROXY and the CA:
-  // this agent (axios's public defaults) keeps the settings' word.
-  client.axios.defaults.httpsAgent = new Agent({ keepAlive: true, timeout: timeoutMs, ...(ca ? { ca } : {}) })
-  client.axios.interceptors.request.use((request) => {
-    request.proxy = axiosProxy(request.url ? proxyFor(new URL(request.url), http) : null)
-    return request
-  })
-  return client
+// The HTTP client the twilio SDK sends its requests through (its `httpClient` option): a plain adapter over
+// undici, as the other gateways use Node's fetch. The SDK's own client (axios over Node's http module) cost
+// about 400 µs more CPU per message here: axios merges and normalises its configuration on every call. undici
+// keeps a pool of keep-alive connections per origin and answers with the raw body, which the SDK parses.
+//
+// What the SDK's client would take from the process environment, this one takes from the settings (so `.env`
+// works too): TWILIO_CA_BUNDLE, HTTP_PROXY, HTTPS_PROXY and NO_PROXY, read as curl reads them.
+
+// Loaded with the first Twilio provider, as the SDK is.
+const require = createRequire(import.meta.url)
+const undici = () => require('undici') as typeof import('undici')
+
+/** What the SDK passes to `httpClient.request`, the part a REST call uses. */
+interface TwilioRequest {
+  method: string
+  uri: string
+  username?: string
+  password?: string
+  headers?: Record<string, string>
+  params?: object
+  data?: object
+  timeout?: number
 }
 
-/** The proxy for a request to `url`: HTTPS_PROXY for https (else HTTP_PROXY), HTTP_PROXY for http, none for NO_PROXY hosts. */
-export function proxyFor(url: URL, http: TwilioSettings['http']): URL | null {
-  const proxy = url.protocol === 'https:' ? (http.httpsProxy ?? http.httpProxy) : http.httpProxy
-  if (!proxy || bypassed(url, http.noProxy)) return null
-  return new URL(proxy)
-}
-
-/** NO_PROXY as curl reads it: `*`, host names (and their subdomains), `.domain` suffixes, `host:port`. */
-function bypassed(url: URL, noProxy: string | null): boolean {
-  if (!noProxy) return false
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80')
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  return noProxy.split(',').some((raw) => {
-    const entry = raw.trim().toLowerCase()
-    if (entry === '*') return true
-    const [name = '', entryPort] = entry.split(/:(?=\d+$)/)
-    if (!name || (entryPort && entryPort !== port)) return false
-    const bare = name.replace(/^\*?\./, '')
-    return host === bare || host.endsWith(`.${bare}`)
-  })
-}
-
-function axiosProxy(proxy: URL | null) {
-  if (!proxy) return false as const
-  const { username, password } = proxy
-  return {
-    protocol: proxy.protocol.replace(':', ''),
-    host: proxy.hostname,
-    port: Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80),
-    ...(username
-      ? { auth: { username: decodeURIComponent(username), password: decodeURIComponent(password) } }
-      : {}),
+/** The SDK's HTTP client for these settings; no retries (a 429 goes to the next provider at once). */
+export function twilioHttpClient(http: TwilioSettings['http'], timeoutMs: number): Twilio.RequestClient {
+  const tls = { timeout: timeoutMs, ...(http.caBundle ? { ca: readFileSync(http.caBundle) } : {}) }
+  const { Agent, EnvHttpProxyAgent } = undici()
+  const dispatcher: Dispatcher =
+    http.httpProxy || http.httpsProxy
+      ? new EnvHttpProxyAgent({
+          connect: tls,
+          requestTls: tls,
+          proxyTls: { timeout: timeoutMs },
+          // Empty strings, not undefined: undefined would make undici read the process environment.
+          httpProxy: http.httpProxy ?? '',
+          httpsProxy: http.httpsProxy ?? '',
+          noProxy: http.noProxy ?? '',
+        })
+      : new Agent({ connect: tls })
+  const request = async (opts: TwilioRequest) => {
+    const url = new URL(opts.uri)
+    if (opts.params) url.search = formEncode(opts.params)
+    const headers: Record<string, string> = { ...opts.headers }
+    if (opts.username && opts.password)
+      headers.Authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`
+    let body: string | undefined
+    if (opts.data) {
+      const type = headers['Content-Type']
+      if (type === 'application/x-www-form-urlencoded') body = formEncode(opts.data)
+      else if (type === 'application/json') body = JSON.stringify(opts.data)
+    }
+    const timeout = opts.timeout ?? timeoutMs
+    const res = await dispatcher.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: opts.method.toUpperCase() as Dispatcher.HttpMethod,
+      headers,
+      body,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    })
+    return { statusCode: res.statusCode, body: await res.body.text(), headers: res.headers }
   }
+  return { request } as unknown as Twilio.RequestClient
 }
+
+/**
+ * application/x-www-form-urlencoded as the SDK's own client writes it (qs, `arrayFormat: 'repeat'`): a list
+ * repeats its key, spaces are %20, and only RFC 3986's unreserved characters stay as they are.
+ */
+export function formEncode(values: object): string {
+  const parts: string[] = []
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue
+    for (const item of Array.isArray(value) ? value : [value])
+      if (item !== undefined)
+        parts.push(`${percentEncode(key)}=${item === null ? '' : percentEncode(String(item))}`)
+  }
+  return parts.join('&')
+}
+
+const percentEncode = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)

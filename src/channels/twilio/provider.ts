@@ -49,8 +49,13 @@ function isRestError(err: unknown): err is TwilioRestError {
 /** How far around an attempt's time a message listed by number may have been created to be taken for it. */
 const STATUS_WINDOW_MS = 2 * 60 * 1000
 
-/** The operating system's and axios's (the SDK's client) codes for a connection or answer that took too long. */
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED'])
+/** The operating system's and undici's (http.ts) codes for a connection or answer that took too long. */
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+])
 
 /** Maps whatever the twilio SDK threw onto the taxonomy, keeping Twilio's own message. */
 export function mapTwilioError(err: unknown, timeoutMs: number): SmsError {
@@ -75,8 +80,8 @@ export function mapTwilioError(err: unknown, timeoutMs: number): SmsError {
     return new SmsError('unavailable', `No answer from Twilio within ${timeoutMs} ms`, 'TIMEOUT', {
       cause: err,
     })
-  // Node's words for a connection that ended before the answer did ("socket hang up") name neither side.
-  if (code === 'ECONNRESET' && (err as Error).message === 'socket hang up')
+  // undici's word for a connection that ended before the answer did ("other side closed") names neither side.
+  if (code === 'UND_ERR_SOCKET')
     return new SmsError('unavailable', 'Twilio closed the connection without answering', code, { cause: err })
   return new SmsError('unavailable', (err as Error).message ?? String(err), code ?? null, { cause: err })
 }
@@ -90,7 +95,7 @@ export class TwilioProvider implements SmsProvider {
     private readonly timeoutMs: number,
   ) {
     this.client = sdk()(config.accountSid, config.authToken, {
-      httpClient: twilioHttpClient(sdk(), config.http, timeoutMs),
+      httpClient: twilioHttpClient(config.http, timeoutMs),
       // Empty, not undefined: otherwise the SDK falls back to the process's TWILIO_EDGE / TWILIO_REGION and
       // rewrites the host of TWILIO_API_BASE_URL behind our config's back (a regional endpoint is chosen by
       // setting TWILIO_API_BASE_URL, e.g. https://api.dublin.ie1.twilio.com).
