@@ -158,14 +158,19 @@ export class TwilioProvider implements SmsProvider {
       return { providerMessageId: message.sid, rawStatus: message.status, status }
     } catch (err) {
       if (isRestError(err) && err.status === 404) return null
-      const mapped = mapTwilioError(err, this.timeoutMs)
-      throw new SmsError(
-        mapped.kind,
-        mapped.message.replace('Unable to create record', 'Unable to fetch record'),
-        mapped.providerCode,
-        { cause: err },
-      )
+      throw this.readError(err)
     }
+  }
+
+  /** A failed read (a message's status, the balance), worded as the SDK's reads are. */
+  private readError(err: unknown): SmsError {
+    const mapped = mapTwilioError(err, this.timeoutMs)
+    return new SmsError(
+      mapped.kind,
+      mapped.message.replace('Unable to create record', 'Unable to fetch record'),
+      mapped.providerCode,
+      { cause: err },
+    )
   }
 
   /** GET /2010-04-01/Accounts/{sid}/Balance.json (subaccounts have none: an error). */
@@ -180,13 +185,7 @@ export class TwilioProvider implements SmsProvider {
       return { amount, currency: (b.currency || 'USD').toUpperCase() }
     } catch (err) {
       if (err instanceof SmsError) throw err
-      const mapped = mapTwilioError(err, this.timeoutMs)
-      throw new SmsError(
-        mapped.kind,
-        mapped.message.replace('Unable to create record', 'Unable to fetch record'),
-        mapped.providerCode,
-        { cause: err },
-      )
+      throw this.readError(err)
     }
   }
 }
