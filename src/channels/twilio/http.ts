@@ -6,8 +6,9 @@ import type { TwilioSettings } from './settings.js'
 
 // The HTTP client the twilio SDK sends its requests through (its `httpClient` option): a plain adapter over
 // undici, as the other gateways use Node's fetch. The SDK's own client (axios over Node's http module) cost
-// about 400 µs more CPU per message here: axios merges and normalises its configuration on every call. undici
-// keeps a pool of keep-alive connections per origin and answers with the raw body, which the SDK parses.
+// far more CPU per message (docs/ARCHITECTURE.md): axios merges and normalises its configuration on
+// every call. undici keeps a pool of keep-alive connections per origin and answers with the raw body, which
+// the SDK parses.
 //
 // What the SDK's client would take from the process environment, this one takes from the settings (so `.env`
 // works too): TWILIO_CA_BUNDLE, HTTP_PROXY, HTTPS_PROXY and NO_PROXY, read as curl reads them.
