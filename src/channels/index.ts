@@ -78,16 +78,25 @@ export function configuredProviders(
     log.info(logLine)
   }
   if (providers.length > 0) {
-    const { byCountry, fallback } = sms.routes
-    const routes = [
-      ...Object.entries(byCountry).map(([c, names]) => `${c}=${names.join(',')}`),
-      `*=${fallback.join(',')}`,
-    ]
-    log.info(`SMS routes: ${routes.join('; ')}`)
+    log.info(`SMS routes: ${describeRoutes(sms.routes)}`)
     return providers
   }
   log.info('No SMS provider enabled: development mode, codes are logged and returned in responses')
   return [new ConsoleProvider()]
+}
+
+/** The routes as SMS_ROUTES writes them: `UZ=eskiz,twilio; *=twilio`. */
+export function describeRoutes({
+  byCountry,
+  fallback,
+}: {
+  byCountry: Record<string, string[]>
+  fallback: string[]
+}): string {
+  return [
+    ...Object.entries(byCountry).map(([c, names]) => `${c}=${names.join(',')}`),
+    `*=${fallback.join(',')}`,
+  ].join('; ')
 }
 
 /** A gateway's delivery status onto ours; null for an unknown gateway or spelling. */

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { ERROR_STATUS, type ErrorCode } from '../errors.js'
-import { messages } from '../i18n/index.js'
+import { errorBody } from './errors.js'
 
 // Node's errors for a request it could not parse or finish, onto our codes; every other parser error
 // (malformed chunked body, conflicting Content-Length and Transfer-Encoding, NUL in a header) is a 400.
@@ -15,7 +15,7 @@ const CLIENT_ERROR_CODES: Record<string, ErrorCode> = {
 /** The raw HTTP/1.1 answer to a request Node rejected before the router saw it: our `{"detail", "code"}`. */
 export function clientErrorResponse(code: ErrorCode, config: Config): string {
   const status = ERROR_STATUS[code]
-  const body = JSON.stringify({ detail: messages[config.defaultLanguage].errors[code]({}), code })
+  const body = JSON.stringify(errorBody(code, config.defaultLanguage))
   return [
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
     'Content-Type: application/json; charset=utf-8',

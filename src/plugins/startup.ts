@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Check, Connector } from '../channels/connector.js'
-import { CONNECTORS } from '../channels/index.js'
+import { CONNECTORS, describeRoutes } from '../channels/index.js'
 import type { SmsProvider } from '../channels/provider.js'
 import { describeError } from '../cli/context.js'
 import type { Config } from '../config.js'
@@ -25,14 +25,7 @@ export interface StartupOptions {
 
 /** One line that says what this process runs on: an operator sees a wrong database or gateway at once. */
 export function startupSummary(config: Config, providers: SmsProvider[]): string {
-  const { byCountry, fallback } = config.sms.routes
-  const routes =
-    config.sms.enabled.length === 0
-      ? 'none'
-      : [
-          ...Object.entries(byCountry).map(([c, names]) => `${c}=${names.join(',')}`),
-          `*=${fallback.join(',')}`,
-        ].join('; ')
+  const routes = config.sms.enabled.length === 0 ? 'none' : describeRoutes(config.sms.routes)
   return [
     `Start-up: ${config.env} mode`,
     `database ${describeDatabase(config.database)}`,

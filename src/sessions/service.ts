@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises'
 import { createSigner, createVerifier, TokenError } from 'fast-jwt'
 import { hmac, randomToken, safeEqual, timeOrderedId, timeOrderedIdFloor } from '../crypto.js'
 import { AppError } from '../errors.js'
@@ -150,7 +151,7 @@ export class SessionService {
       const chunk = await this.store.sweep(madeBefore, expiredBefore, SWEEP_CHUNK)
       removed += chunk
       if (chunk < SWEEP_CHUNK) return removed
-      await new Promise((resolve) => setImmediate(resolve))
+      await setImmediate()
     }
   }
 

@@ -1,34 +1,16 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'node:test'
 import { promisify } from 'node:util'
 import { type Measurement, measureInTurns } from '../../bench/load.js'
-import type { Child } from '../../bench/processes.js'
 import { markdown, type Report, row } from '../../bench/report.js'
+import { jsonServer } from './json-server.js'
 
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..', '..')
-
-/** An HTTP server in this process that answers every request with a small JSON object. */
-async function jsonServer(t: test.TestContext): Promise<Child> {
-  const server = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json')
-      res.end('{"ok":true}')
-    })
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.after(() => server.close())
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, pid: process.pid } as Child
-}
 
 // Before and after are compared through their ratios to the ceiling, so all three must see the host at the
 // same speed: they take turns, a slice each, in order and then in reverse (ceiling, before, after, after,

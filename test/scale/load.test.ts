@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import test from 'node:test'
 import { measureInTurns } from '../../bench/load.js'
 import type { Child } from '../../bench/processes.js'
+import { jsonServer } from './json-server.js'
 
 // The PostgreSQL pass analyzes its tables between a scenario's warm-up and its measured run (bench/run.ts):
 // the hook must run after the warm-up's requests and before any measured one.
 test("the benchmark's settle step runs between the warm-up and the measured run", async (t) => {
-  const server = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json')
-      res.end('{"ok":true}')
-    })
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.after(() => server.close())
-  const child = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    pid: process.pid,
-  } as Child
+  const child = await jsonServer(t)
   // Counted where autocannon makes each request's body, not where the server sees it: a request still in
   // flight when a run stops would blur the line between the two runs.
   let bodies = 0

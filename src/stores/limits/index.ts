@@ -59,5 +59,30 @@ export const sqlKeyPrefix = (spec: LimitSpec): string => (spec.perNumber ? spec.
 /** Rows one statement of the sweep looks at (SQLite) or removes (PostgreSQL). */
 export const SWEEP_CHUNK = 2000
 
-/** Lets the event loop run between two statements of a long job. */
-export const pause = () => new Promise((resolve) => setImmediate(resolve))
+/** What every SQL limiter of `spec` is given besides its engine's client: its table and its key prefix. */
+export function sqlLimiterOptions(spec: LimitSpec) {
+  return {
+    points: spec.points,
+    duration: spec.durationSeconds,
+    tableName: limitTable(spec),
+    // rate-limiter-flexible creates a limit's own table; the shared one comes with migration 006.
+    tableCreated: spec.perNumber === true,
+    keyPrefix: sqlKeyPrefix(spec),
+  }
+}
+
+/** A SQL limiter once its constructor has called back (its table is there). */
+export async function whenReady(
+  make: (ready: (err?: unknown) => void) => RateLimiterAbstract,
+): Promise<RateLimiterAbstract> {
+  let limiter!: RateLimiterAbstract
+  await new Promise<void>((resolve, reject) => {
+    limiter = make((err) => (err ? reject(err) : resolve()))
+  })
+  return limiter
+}
+
+/** The points a key holds, through the library (a SQL store reads one row either way). */
+export async function consumedPoints(limiter: RateLimiterAbstract, key: string): Promise<number> {
+  return (await limiter.get(key))?.consumedPoints ?? 0
+}

@@ -1,13 +1,16 @@
+import { setImmediate } from 'node:timers/promises'
 import type { Pool } from 'pg'
 import { type RateLimiterAbstract, RateLimiterPostgres } from 'rate-limiter-flexible'
 import {
+  consumedPoints,
   type LimitRow,
   type LimitSpec,
   type LimitStore,
   limitTable,
-  pause,
   SWEEP_CHUNK,
   sqlKeyPrefix,
+  sqlLimiterOptions,
+  whenReady,
 } from './index.js'
 
 export class PostgresLimitStore implements LimitStore {
@@ -17,27 +20,17 @@ export class PostgresLimitStore implements LimitStore {
 
   async create(spec: LimitSpec): Promise<RateLimiterAbstract> {
     this.specs.push(spec)
-    // The constructor calls back once the table is there (at once for the shared one, made by migration 006).
-    let limiter!: RateLimiterAbstract
-    await new Promise<void>((resolve, reject) => {
-      limiter = new RateLimiterPostgres(
-        {
-          points: spec.points,
-          duration: spec.durationSeconds,
-          storeClient: this.pool,
-          storeType: 'pool',
-          tableName: limitTable(spec),
-          tableCreated: spec.perNumber === true,
-          keyPrefix: sqlKeyPrefix(spec),
-        },
-        (err?: unknown) => (err ? reject(err) : resolve()),
-      )
-    })
-    return limiter
+    return await whenReady(
+      (ready) =>
+        new RateLimiterPostgres(
+          { ...sqlLimiterOptions(spec), storeClient: this.pool, storeType: 'pool' },
+          ready,
+        ),
+    )
   }
 
-  async consumed(limiter: RateLimiterAbstract, key: string): Promise<number> {
-    return (await limiter.get(key))?.consumedPoints ?? 0
+  consumed(limiter: RateLimiterAbstract, key: string): Promise<number> {
+    return consumedPoints(limiter, key)
   }
 
   /** Up to `chunk` rows a statement: PostgreSQL's scans do not hold up this process. */
@@ -54,7 +47,7 @@ export class PostgresLimitStore implements LimitStore {
         )
         removed += rowCount ?? 0
         if ((rowCount ?? 0) < chunk) break
-        await pause()
+        await setImmediate()
       }
     }
     return removed

@@ -1,13 +1,16 @@
+import { setImmediate } from 'node:timers/promises'
 import { type RateLimiterAbstract, RateLimiterSQLite } from 'rate-limiter-flexible'
 import type { SqliteConnection } from '../../db/sqlite.js'
 import {
+  consumedPoints,
   type LimitRow,
   type LimitSpec,
   type LimitStore,
   limitTable,
-  pause,
   SWEEP_CHUNK,
   sqlKeyPrefix,
+  sqlLimiterOptions,
+  whenReady,
 } from './index.js'
 
 export class SqliteLimitStore implements LimitStore {
@@ -17,27 +20,21 @@ export class SqliteLimitStore implements LimitStore {
 
   async create(spec: LimitSpec): Promise<RateLimiterAbstract> {
     this.specs.push(spec)
-    // The constructor calls back once the table is there (at once for the shared one, made by migration 006).
-    let limiter!: RateLimiterAbstract
-    await new Promise<void>((resolve, reject) => {
-      limiter = new RateLimiterSQLite(
-        {
-          points: spec.points,
-          duration: spec.durationSeconds,
-          storeClient: this.sqlite.limiterClient(),
-          storeType: 'better-sqlite3',
-          tableName: limitTable(spec),
-          tableCreated: spec.perNumber === true,
-          keyPrefix: sqlKeyPrefix(spec),
-        },
-        (err?: unknown) => (err ? reject(err) : resolve()),
-      )
-    })
-    return limiter
+    return await whenReady(
+      (ready) =>
+        new RateLimiterSQLite(
+          {
+            ...sqlLimiterOptions(spec),
+            storeClient: this.sqlite.limiterClient(),
+            storeType: 'better-sqlite3',
+          },
+          ready,
+        ),
+    )
   }
 
-  async consumed(limiter: RateLimiterAbstract, key: string): Promise<number> {
-    return (await limiter.get(key))?.consumedPoints ?? 0
+  consumed(limiter: RateLimiterAbstract, key: string): Promise<number> {
+    return consumedPoints(limiter, key)
   }
 
   /**
@@ -56,7 +53,7 @@ export class SqliteLimitStore implements LimitStore {
       )
       for (let from = 0; from < (top ?? 0); from += chunk) {
         removed += await this.sqlite.write(() => remove.run(from, from + chunk, now).changes)
-        await pause()
+        await setImmediate()
       }
     }
     return removed
