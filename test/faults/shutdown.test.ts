@@ -88,5 +88,9 @@ test('SIGTERM lets an in-flight request finish, then the process exits cleanly',
   assert.equal(((await res.json()) as { phone: string }).phone, '+998901234567')
   assert.equal(await exited, 0, output())
   t.diagnostic(`exited ${Date.now() - signalled} ms after SIGTERM (the gateway answered after 1500 ms)`)
+  // What the shutdown waited for, in the order it happened.
+  assert.match(output(), /SIGTERM received: no new connections/)
+  assert.match(output(), /Shutting down: waiting for 1 in-flight request\(s\)/)
+  assert.match(output(), /Shut down in \d+ ms: /)
   await assert.rejects(fetch(`http://127.0.0.1:${port}/health`), 'no new connections after shutdown')
 })
