@@ -3,6 +3,7 @@ import { describe, type TestContext, test } from 'node:test'
 import { timeOrderedId, timeOrderedIdFloor } from '../../src/crypto.js'
 import type { DatabaseHandle } from '../../src/db/index.js'
 import type { NewToken } from '../../src/stores/sessions/index.js'
+import { PostgresSessionStore } from '../../src/stores/sessions/postgres.js'
 import { ENGINES } from './engines.js'
 
 const PHONE = '+998901112233'
@@ -112,6 +113,25 @@ for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
       assert.equal((await tokens(database)).length, 2)
     })
 
+    test('rotations of different tokens at once: each its own successor, in its own family', async (t) => {
+      const { sessions, database } = await open(t)
+      const firsts = Array.from({ length: 5 }, () => token())
+      const signedIn = await Promise.all(
+        firsts.map((f, i) => sessions.signIn(`${PHONE.slice(0, -1)}${i}`, f)),
+      )
+      // A forged secret for the first token's id in the same moment must not take its place.
+      const forged = sessions.rotate({ id: firsts[0]?.id ?? '', hash: 'forged' }, token())
+      const results = await Promise.all(
+        firsts.map((f) => sessions.rotate({ id: f.id, hash: f.hash }, token())),
+      )
+      assert.equal(await forged, null)
+      assert.deepEqual(
+        results,
+        firsts.map((f, i) => ({ userId: signedIn[i]?.user.id, familyId: f.familyId })),
+      )
+      assert.equal((await tokens(database)).length, 10)
+    })
+
     test('revoking a family leaves the user’s other families alone', async (t) => {
       const { sessions, database } = await open(t)
       const a = token()
@@ -193,6 +213,40 @@ for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
         row?.rotated_at,
         null,
         'the rotation is undone with its successor: the token is still live',
+      )
+    })
+
+    test('a batch of rotations aborted for a deadlock is written one rotation at a time', {
+      skip: engine.name !== 'postgres' && 'a PostgreSQL batch',
+    }, async (t) => {
+      const { database } = await engine.open(t)
+      if (database.kind !== 'postgres') return
+      let aborted = 0
+      // The pool as the store sees it, with PostgreSQL's deadlock error for the first batch of two or more.
+      const pool = new Proxy(database.pool, {
+        get(target, key, receiver) {
+          if (key !== 'query') return Reflect.get(target, key, receiver)
+          return (query: { values?: unknown[] }) => {
+            const first = query.values?.[0]
+            if (aborted === 0 && Array.isArray(first) && first.length > 1) {
+              aborted++
+              return Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }))
+            }
+            return target.query(query as never)
+          }
+        },
+      })
+      const sessions = new PostgresSessionStore(pool)
+      const firsts = [token(), token()]
+      await sessions.signIn(PHONE, firsts[0] as NewToken & { familyId: string })
+      await sessions.signIn(PHONE, firsts[1] as NewToken & { familyId: string })
+      const results = await Promise.all(
+        firsts.map((f) => sessions.rotate({ id: f.id, hash: f.hash }, token())),
+      )
+      assert.equal(aborted, 1)
+      assert.deepEqual(
+        results.map((r) => r?.familyId),
+        firsts.map((f) => f.familyId),
       )
     })
   })
