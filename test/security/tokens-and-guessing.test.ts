@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { createHmac } from 'node:crypto'
+import { createHmac, createPublicKey, sign as edSign, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { SignJWT } from 'jose'
+import { type JWTHeaderParameters, SignJWT } from 'jose'
 import { deriveKey, randomToken } from '../../src/crypto.js'
 import { BACKENDS, buildTestApp, post, SECRET, signIn } from '../helpers.js'
 
@@ -76,64 +76,112 @@ test('access tokens: alg none, other algorithms, other keys, tampering and expir
     ta.app.inject({ method: 'GET', url: ME, headers: { authorization: `Bearer ${token}` } })
   assert.equal((await get(s.access_token)).statusCode, 200)
   const [, payload, signature] = s.access_token.split('.') as [string, string, string]
-  const jwtKey = deriveKey(SECRET, 'jwt-hs256')
-  const claims = { sub: String(s.user.id), iss: 'royal-taxi' }
-  /** A token over any header, signed as HS256 with `key`, for headers jose would not write. */
-  const hs256 = (header: unknown, key: Uint8Array) => {
-    const input = `${b64(header as object)}.${b64({ ...claims, exp: Math.floor(Date.now() / 1000) + 300 })}`
+  const ours = ta.app.keyRing.current()
+  const now = Math.floor(Date.now() / 1000)
+  const claims = {
+    sub: String(s.user.id),
+    iss: 'royal-taxi-auth',
+    aud: 'royal-taxi',
+    phone: PHONE,
+    role: 'passenger',
+    jti: 'a-token',
+    sid: 'a-session',
+    iat: now,
+    exp: now + 300,
+  }
+  /** A token with our claims (`extra` replaces or, undefined, removes one), signed by `key` as `alg`. */
+  const sign = (
+    extra: Record<string, unknown> = {},
+    header: Record<string, unknown> = { alg: ours.alg, kid: ours.kid },
+    key: KeyObject | Uint8Array = ours.privateKey,
+  ) => {
+    const all = Object.fromEntries(Object.entries({ ...claims, ...extra }).filter(([, v]) => v !== undefined))
+    return new SignJWT(all).setProtectedHeader(header as JWTHeaderParameters).sign(key)
+  }
+  /** A token over any header, HMAC-signed with `key`, for headers jose would not write. */
+  const hmacSigned = (header: unknown, key: Uint8Array) => {
+    const input = `${b64(header as object)}.${b64(claims)}`
     return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
   }
-  const sign = (alg: string, key: Uint8Array = jwtKey, extra: object = {}) =>
-    new SignJWT({ ...claims, ...extra })
-      .setProtectedHeader({ alg })
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(key)
+  const publicPem = new TextEncoder().encode(
+    createPublicKey(ours.privateKey).export({ format: 'pem', type: 'spki' }).toString(),
+  )
+  const publicX = Buffer.from(String(ta.app.keyRing.jwks().keys[0]?.x), 'base64url')
+  const stranger = generateKeyPairSync('ed25519').privateKey
 
   const refused: [string, string, string][] = [
     ['alg none, no signature', `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`, 'TOKEN_INVALID'],
     ['alg none, old signature', `${b64({ alg: 'none' })}.${payload}.${signature}`, 'TOKEN_INVALID'],
     ['alg NONE', `${b64({ alg: 'NONE' })}.${payload}.`, 'TOKEN_INVALID'],
-    ['HS512 with the right key', await sign('HS512'), 'TOKEN_INVALID'],
-    ['HS384 with the right key', await sign('HS384'), 'TOKEN_INVALID'],
-    // Algorithm confusion: an RS256 header over an HMAC made with the key.
-    ['RS256 header, HMAC signature', `${b64({ alg: 'RS256' })}.${payload}.${signature}`, 'TOKEN_INVALID'],
+    // Algorithm confusion: an HMAC whose secret is our public key, which anyone can read from the JWKS.
     [
-      'HS256 with another key',
-      await sign('HS256', new TextEncoder().encode('k'.repeat(32))),
+      'HS256 with the public key (PEM)',
+      await sign({}, { alg: 'HS256', kid: ours.kid }, publicPem),
       'TOKEN_INVALID',
     ],
-    ['HS256 with SECRET_KEY itself', await sign('HS256', new TextEncoder().encode(SECRET)), 'TOKEN_INVALID'],
-    ['wrong issuer', await sign('HS256', jwtKey, { iss: 'someone-else' }), 'TOKEN_INVALID'],
-    ['unknown user', await sign('HS256', jwtKey, { sub: '424242' }), 'TOKEN_INVALID'],
-    ['non-numeric subject', await sign('HS256', jwtKey, { sub: '1 OR 1=1' }), 'TOKEN_INVALID'],
+    [
+      'HS256 with the public key (raw)',
+      await sign({}, { alg: 'HS256', kid: ours.kid }, publicX),
+      'TOKEN_INVALID',
+    ],
+    [
+      'RS256 header, our signature',
+      `${b64({ alg: 'RS256', kid: ours.kid })}.${payload}.${signature}`,
+      'TOKEN_INVALID',
+    ],
+    [
+      'ES256 header, our EdDSA signature',
+      `${b64({ alg: 'ES256', kid: ours.kid })}.${payload}.${signature}`,
+      'TOKEN_INVALID',
+    ],
+    // The tokens of earlier versions: HS256 under a key derived from SECRET_KEY.
+    [
+      'an HS256 token of an earlier version',
+      await sign({ iss: 'royal-taxi', aud: undefined }, { alg: 'HS256' }, deriveKey(SECRET, 'jwt-hs256')),
+      'TOKEN_INVALID',
+    ],
+    [
+      'HS256 with SECRET_KEY itself',
+      await sign({}, { alg: 'HS256' }, new TextEncoder().encode(SECRET)),
+      'TOKEN_INVALID',
+    ],
+    ['an unknown kid', await sign({}, { alg: 'EdDSA', kid: 'not-ours' }, stranger), 'TOKEN_INVALID'],
+    ['our kid, another key', await sign({}, { alg: 'EdDSA', kid: ours.kid }, stranger), 'TOKEN_INVALID'],
+    ['no kid', await sign({}, { alg: ours.alg }), 'TOKEN_INVALID'],
+    ['wrong issuer', await sign({ iss: 'someone-else' }), 'TOKEN_INVALID'],
+    ['wrong audience', await sign({ aud: 'payments' }), 'TOKEN_INVALID'],
+    ['no audience', await sign({ aud: undefined }), 'TOKEN_INVALID'],
+    ['unknown user', await sign({ sub: '424242' }), 'TOKEN_INVALID'],
+    ['non-numeric subject', await sign({ sub: '1 OR 1=1' }), 'TOKEN_INVALID'],
+    ['no role', await sign({ role: undefined }), 'TOKEN_INVALID'],
+    ['a role we do not give', await sign({ role: 'admin' }), 'TOKEN_INVALID'],
+    ['no phone', await sign({ phone: undefined }), 'TOKEN_INVALID'],
+    ['no jti', await sign({ jti: undefined }), 'TOKEN_INVALID'],
+    ['no session', await sign({ sid: undefined }), 'TOKEN_INVALID'],
     [
       'payload swapped, signature kept',
       `${s.access_token.split('.')[0]}.${b64({ ...claims, sub: '2' })}.${signature}`,
       'TOKEN_INVALID',
     ],
+    ['no expiry', await sign({ exp: undefined }), 'TOKEN_INVALID'],
+    ['not before the future', await sign({ nbf: now + 60 }), 'TOKEN_INVALID'],
     [
-      'no expiry',
-      await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(jwtKey),
+      'a critical extension',
+      hmacSigned({ alg: 'HS256', crit: ['x-ext'], 'x-ext': 1 }, publicX),
       'TOKEN_INVALID',
     ],
     [
-      'not before the future',
-      await sign('HS256', jwtKey, { nbf: Math.floor(Date.now() / 1000) + 60 }),
+      'a critical extension, our key',
+      ((input) => `${input}.${edSign(null, Buffer.from(input), ours.privateKey).toString('base64url')}`)(
+        `${b64({ alg: ours.alg, kid: ours.kid, crit: ['x-ext'], 'x-ext': 1 })}.${b64(claims)}`,
+      ),
       'TOKEN_INVALID',
     ],
-    ['a critical extension', hs256({ alg: 'HS256', crit: ['x-ext'], 'x-ext': 1 }, jwtKey), 'TOKEN_INVALID'],
-    ['a header that is not an object', hs256(['HS256'], jwtKey), 'TOKEN_INVALID'],
-    [
-      'expired',
-      await new SignJWT(claims)
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
-        .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
-        .sign(jwtKey),
-      'TOKEN_EXPIRED',
-    ],
+    ['a header that is not an object', hmacSigned(['EdDSA'], publicX), 'TOKEN_INVALID'],
+    ['expired', await sign({ iat: now - 3600, exp: now - 10 }), 'TOKEN_EXPIRED'],
   ]
+  // The control: these claims, signed with our key, are accepted; each case above changes one thing.
+  assert.equal((await get(await sign())).statusCode, 200)
   for (const [name, token, code] of refused) {
     const res = await get(token)
     assert.equal(res.statusCode, 401, name)
