@@ -67,6 +67,8 @@ export const DEFAULT_PRICES: Record<string, ProviderPrices> = {
   eskiz: { currency: 'UZS', perSegment: { UZ: 90 } },
   playmobile: { currency: 'UZS', perSegment: { UZ: 80 } },
   http: { currency: 'UZS', perSegment: {} },
+  // Telegram Gateway's published fee per message, anywhere; refunded when not delivered within the ttl.
+  telegram: { currency: 'USD', perSegment: { '*': 0.01 } },
 }
 
 export interface Cost {

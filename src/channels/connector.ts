@@ -32,7 +32,7 @@ export interface ReceiptEndpoint<S> {
    */
   verify?(
     settings: S | null,
-    request: { url: string; headers: Record<string, unknown>; body: object },
+    request: { url: string; headers: Record<string, unknown>; body: object; rawBody?: string | undefined },
     links: ReceiptLinks,
   ): boolean
   parse(body: Record<string, unknown>): GatewayReceipt[]

@@ -5,13 +5,16 @@ import { eskiz } from './eskiz/index.js'
 import { http } from './http/index.js'
 import { playmobile } from './playmobile/index.js'
 import type { SmsProvider } from './provider.js'
+import { telegram } from './telegram/index.js'
 import { twilio } from './twilio/index.js'
 
 /**
  * Every SMS gateway, in the default order for Uzbek numbers. A new gateway is a folder beside these (its
- * settings, provider, receipts and doctor check) and one line here.
+ * settings, provider, receipts and doctor check) and one line here. Telegram comes last: without SMS_ROUTES it
+ * is only a last resort, since putting it first is worth it only with a wait for its delivery report
+ * (`UZ=telegram(wait=12s),eskiz`), which needs PUBLIC_BASE_URL.
  */
-export const CONNECTORS = [eskiz, playmobile, http, twilio] as const
+export const CONNECTORS = [eskiz, playmobile, http, twilio, telegram] as const
 
 type AnyConnector = (typeof CONNECTORS)[number]
 
@@ -61,7 +64,11 @@ export function configuredProviders(
   }: {
     sms: ChannelSettings & {
       timeoutMs: number
-      routes: { byCountry: Record<string, string[]>; fallback: string[] }
+      routes: {
+        byCountry: Record<string, string[]>
+        fallback: string[]
+        waits?: Record<string, Record<string, number>>
+      }
     }
   },
   log: { info(message: string): void },
@@ -85,17 +92,26 @@ export function configuredProviders(
   return [new ConsoleProvider()]
 }
 
-/** The routes as SMS_ROUTES writes them: `UZ=eskiz,twilio; *=twilio`. */
+/** The routes as SMS_ROUTES writes them: `UZ=telegram(wait=12s),eskiz,twilio; *=twilio`. */
 export function describeRoutes({
   byCountry,
   fallback,
+  waits,
 }: {
   byCountry: Record<string, string[]>
   fallback: string[]
+  waits?: Record<string, Record<string, number>>
 }): string {
+  const steps = (country: string, names: string[]) =>
+    names
+      .map((n) => {
+        const ms = waits?.[country]?.[n]
+        return ms === undefined ? n : `${n}(wait=${ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`})`
+      })
+      .join(',')
   return [
-    ...Object.entries(byCountry).map(([c, names]) => `${c}=${names.join(',')}`),
-    `*=${fallback.join(',')}`,
+    ...Object.entries(byCountry).map(([c, names]) => `${c}=${steps(c, names)}`),
+    `*=${steps('*', fallback)}`,
   ].join('; ')
 }
 

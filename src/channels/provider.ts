@@ -14,6 +14,10 @@ export interface SmsMessage {
   messageId: string
   /** The number's country (ISO 3166-1 alpha-2), known to the sender from parsing it. */
   country?: string
+  /** The code the text carries, for channels that deliver a code rather than a text (Telegram Gateway). */
+  code?: string
+  /** Seconds the code stays valid (Telegram refunds a message not delivered within them). */
+  ttlSeconds?: number
 }
 
 /**
@@ -39,6 +43,8 @@ export type SmsErrorKind =
   | 'quota_exhausted'
   | 'auth_failed'
   | 'unavailable'
+  /** This channel cannot reach the number (no Telegram account), though another channel may. */
+  | 'cannot_receive'
 
 /** Whether another attempt (a later retry or the next provider) may succeed where this one failed. */
 const RETRYABLE: Record<SmsErrorKind, boolean> = {
@@ -48,6 +54,7 @@ const RETRYABLE: Record<SmsErrorKind, boolean> = {
   quota_exhausted: true,
   auth_failed: true,
   unavailable: true,
+  cannot_receive: true,
 }
 
 export class SmsError extends Error {
@@ -73,8 +80,10 @@ export interface Balance {
 }
 
 export interface SmsProvider {
-  /** Stable name used in settings and the SMS log: twilio, eskiz, playmobile, http, console. */
+  /** Stable name used in settings and the SMS log: twilio, eskiz, playmobile, http, telegram, console. */
   readonly name: string
+  /** What reaches the user: an SMS (when absent) or a message in Telegram. */
+  readonly channel?: 'sms' | 'telegram'
   /** Sends one message; must settle within `signal`'s deadline. */
   send(message: SmsMessage, signal: AbortSignal): Promise<SendResult>
   /**

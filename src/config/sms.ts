@@ -59,7 +59,18 @@ export interface SmsRoutes {
   byCountry: Record<string, string[]>
   /** For countries without their own entry (`*`). */
   fallback: string[]
+  /**
+   * Per country (`*` for the fallback route), the steps that wait for their delivery report before the next
+   * step sends the same code: provider name → milliseconds (`telegram(wait=12s)`).
+   */
+  waits?: Record<string, Record<string, number>>
 }
+
+/** A route step as SMS_ROUTES writes it: `eskiz`, or `telegram(wait=12s)` (also `wait=12000ms`, `wait=12`). */
+const STEP = /^([a-z0-9_-]+)\s*(?:\(\s*wait\s*=\s*([0-9]{1,6})\s*(ms|s)?\s*\))?$/
+/** A wait shorter than a second is no time for a report; longer than ten minutes outlives most codes. */
+const WAIT_MIN_MS = 1000
+const WAIT_MAX_MS = 600_000
 
 /**
  * Default routes: Uzbek numbers local gateways first (cheaper, and they reach every Uzbek operator), Twilio
@@ -89,7 +100,31 @@ export function parseRoutes(
     const country = (m[1] as string).toUpperCase()
     if (country !== '*' && !isSupportedCountry(country))
       problems.push(`SMS_ROUTES: unknown country code "${country}"`)
-    const names = (m[2] as string).split(',').map((n) => n.trim().toLowerCase())
+    const steps = (m[2] as string).split(',').map((n) => n.trim().toLowerCase())
+    const names: string[] = []
+    for (const [i, step] of steps.entries()) {
+      const parsed = STEP.exec(step)
+      if (!parsed) {
+        problems.push(
+          `SMS_ROUTES: expected provider or provider(wait=12s) for ${country} (got ${JSON.stringify(step)})`,
+        )
+        continue
+      }
+      const name = parsed[1] as string
+      names.push(name)
+      if (parsed[2] === undefined) continue
+      const ms = Number(parsed[2]) * (parsed[3] === 'ms' ? 1 : 1000)
+      if (ms < WAIT_MIN_MS || ms > WAIT_MAX_MS)
+        problems.push(`SMS_ROUTES: the wait of ${name} for ${country} must be 1s..600s`)
+      else if (i === steps.length - 1)
+        problems.push(
+          `SMS_ROUTES: ${name} waits for ${country} but is its last step: nothing to fall back to`,
+        )
+      else {
+        routes.waits ??= {}
+        routes.waits[country] = { ...routes.waits[country], [name]: ms }
+      }
+    }
     for (const name of names) {
       if (!(SMS_PROVIDER_NAMES as readonly string[]).includes(name))
         problems.push(`SMS_ROUTES: unknown provider "${name}" (expected ${SMS_PROVIDER_NAMES.join(', ')})`)
@@ -113,7 +148,14 @@ const TOKEN_RECEIPTS = CONNECTORS.filter((c) => 'receipts' in c && c.receipts &&
 export function smsProblems(env: SmsEnv): string[] {
   const problems = channelProblems(env)
   const enabled = enabledChannels(env)
-  if (env.SMS_ROUTES) problems.push(...parseRoutes(env.SMS_ROUTES, enabled).problems)
+  if (env.SMS_ROUTES) {
+    const parsed = parseRoutes(env.SMS_ROUTES, enabled)
+    problems.push(...parsed.problems)
+    if (parsed.routes.waits && !env.PUBLIC_BASE_URL?.startsWith('https://'))
+      problems.push(
+        'SMS_ROUTES: a step waits for its delivery report, but reports come back only to an https:// PUBLIC_BASE_URL (set it, or remove the wait)',
+      )
+  }
   if (env.SMS_PRICES) problems.push(...parsePrices(env.SMS_PRICES, SMS_PROVIDER_NAMES).problems)
   const tokenReceipts = TOKEN_RECEIPTS.filter((c) => enabled.includes(c.name))
   if (env.PUBLIC_BASE_URL && !env.WEBHOOK_TOKEN && tokenReceipts.length > 0)

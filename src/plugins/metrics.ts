@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
+import { registerChannelGauges } from '../metrics/channels.js'
 import { registerMetrics } from '../metrics/http.js'
 import { Metrics } from '../metrics/index.js'
 
@@ -16,6 +17,7 @@ export const metricsPlugin = fp(
     const metrics = new Metrics()
     app.decorate('metrics', metrics)
     registerMetrics(app, metrics, config.metrics.token)
+    registerChannelGauges(metrics, app.storage.db.db)
   },
-  { name: 'metrics' },
+  { name: 'metrics', dependencies: ['storage'] },
 )

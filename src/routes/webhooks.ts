@@ -33,6 +33,15 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Twilio posts application/x-www-form-urlencoded. The parser is registered in this plugin only, so the
   // API's JSON routes still answer form bodies with 415.
   await app.register(formbody)
+  // Telegram signs the exact bytes of its JSON body: they are kept for `verify`, then parsed as usual (with
+  // Fastify's own parser and its defences), in this plugin only.
+  const rawBodies = new WeakMap<FastifyRequest, string>()
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
+    rawBodies.set(request, raw as string)
+    parseJson(request, raw as string, done)
+  })
 
   for (const connector of CONNECTORS) {
     const endpoint = connector.receipts as ReceiptEndpoint<unknown> | undefined
@@ -63,7 +72,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       async (request) => {
         const body = request.body as Record<string, unknown>
-        if (signed && !signed(settings, { url: request.url, headers: request.headers, body }, links))
+        const rawBody = rawBodies.get(request)
+        if (signed && !signed(settings, { url: request.url, headers: request.headers, body, rawBody }, links))
           throw new AppError('WEBHOOK_FORBIDDEN')
         for (const receipt of endpoint.parse(body))
           await receipts.record({ provider: connector.name, ...receipt })

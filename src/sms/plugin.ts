@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { Logger } from 'pino'
 import type { SmsProvider } from '../channels/provider.js'
 import type { Config } from '../config.js'
+import { deriveKey } from '../crypto.js'
 import { instrumentProvider } from '../metrics/sms.js'
 import { ReceiptService } from './receipts.js'
 import { SmsSender } from './sender.js'
@@ -15,7 +16,7 @@ declare module 'fastify' {
 }
 
 export interface SmsPluginOptions {
-  config: Pick<Config, 'sms'>
+  config: Pick<Config, 'sms' | 'secretKey'>
   /** The gateways: those the settings enable, or a test's fakes. */
   providers: SmsProvider[]
 }
@@ -35,6 +36,8 @@ export const smsPlugin = fp<SmsPluginOptions>(
       routes: settings.routes,
       circuit: settings.circuit,
       prices,
+      // The same purpose as the fallback's (src/sms/fallback-plugin.ts): one seals, the other opens.
+      resendKey: deriveKey(config.secretKey, 'sms-resend'),
     })
     app.decorate('sms', sender)
     app.decorate(

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { type SendResult, SmsError, type SmsProvider } from '../channels/provider.js'
+import { SmsError, type SmsProvider } from '../channels/provider.js'
 import type { SmsRoutes } from '../config.js'
 import { timeOrderedId } from '../crypto.js'
 import type { Phone } from '../phone/index.js'
@@ -7,6 +7,8 @@ import { countSegments, estimateCost, type PriceSettings, reportedCost } from '.
 import type { SmsLogStore } from '../stores/sms-log/index.js'
 import { NO_DEADLINE, withTimeout } from '../timeout.js'
 import { CircuitBreakers, type CircuitSettings } from './circuit.js'
+import { logFailure, logSuccess } from './log-lines.js'
+import { seal } from './seal.js'
 
 export interface Delivery {
   provider: string
@@ -14,6 +16,36 @@ export interface Delivery {
   logId: string
   /** Attempts made, including the one that succeeded. */
   attempts: number
+  /** What carries the code to the user. */
+  channel: 'sms' | 'telegram'
+}
+
+/** A code to deliver: what channels that carry a code need, and what it takes to send it again later. */
+export interface CodeToSend {
+  code: string
+  /** The code's id in the code store. */
+  codeId: string
+  expiresAt: number
+  /** 'sms': the user asked for an SMS, so no Telegram step is tried. */
+  channel?: 'sms' | undefined
+}
+
+/** One step of a route: a provider, and how long to wait for its delivery report before the next step. */
+export interface Step {
+  provider: SmsProvider
+  waitMs: number | null
+}
+
+/** One text on its way, across the attempts it takes. */
+export interface SendRequest {
+  /** Shared by its attempts' SMS-log rows. */
+  id: string
+  phone: Phone
+  text: string
+  attempts: number
+  code?: CodeToSend | undefined
+  /** Why the next attempt is made: null for the first, `delivery` for a fallback on a missing report. */
+  reason: 'error' | 'delivery' | null
 }
 
 export interface SenderOptions {
@@ -27,8 +59,12 @@ export interface SenderOptions {
   routes: SmsRoutes | null
   circuit: CircuitSettings
   prices: PriceSettings
+  /** Seals a code kept for a fallback (derived from SECRET_KEY); without it no step waits (the CLI). */
+  resendKey?: Buffer
   now?: () => number
 }
+
+const channelOf = (p: SmsProvider) => p.channel ?? 'sms'
 
 /**
  * Routes a text to the providers SMS_ROUTES names for the number's country, in order, recording every
@@ -58,22 +94,52 @@ export class SmsSender {
   }
 
   /** The providers to try for a country, in order, before the circuit breakers are asked. */
-  route(country: string): SmsProvider[] {
-    const routes = this.options.routes
-    const names = routes ? (routes.byCountry[country] ?? routes.fallback) : this.providerNames
-    const chosen = names.map((n) => this.byName.get(n)).filter((p): p is SmsProvider => p !== undefined)
-    // Providers substituted in tests (or a route naming none of them) fall back to every provider.
-    return chosen.length > 0 ? chosen : [...this.providers]
+  route(country: string, channel?: 'sms'): SmsProvider[] {
+    return this.steps(country, channel).map((s) => s.provider)
   }
 
-  async send(phone: Phone, text: string): Promise<Delivery> {
-    const request = { id: timeOrderedId(), phone, text, attempts: 0 }
-    const route = this.route(phone.country)
+  /** The route's steps for a country; `sms` leaves out the channels that are not SMS. */
+  steps(country: string, channel?: 'sms'): Step[] {
+    const routes = this.options.routes
+    const own = routes?.byCountry[country]
+    const names = routes ? (own ?? routes.fallback) : this.providerNames
+    const waits = routes?.waits?.[own ? country : '*']
+    let chosen = names.map((n) => this.byName.get(n)).filter((p): p is SmsProvider => p !== undefined)
+    // Providers substituted in tests (or a route naming none of them) fall back to every provider.
+    if (chosen.length === 0) chosen = [...this.providers]
+    if (channel === 'sms') chosen = chosen.filter((p) => channelOf(p) === 'sms')
+    return chosen.map((provider) => ({ provider, waitMs: waits?.[provider.name] ?? null }))
+  }
+
+  /**
+   * Sends through the route's first step that takes it. A step that waits for its delivery report (and has a
+   * step after it) leaves a wait behind, for the fallback sweep (src/sms/fallback.ts) to send the same code
+   * on the next step if no report says delivered in time. The answer does not wait for delivery.
+   */
+  async send(phone: Phone, text: string, code?: CodeToSend): Promise<Delivery> {
+    const request: SendRequest = { id: timeOrderedId(), phone, text, attempts: 0, code, reason: null }
+    const steps = this.steps(phone.country, code?.channel)
+    const { delivery, index } = await this.walk(steps, 0, request)
+    await this.armWait(request, steps, index, delivery)
+    return delivery
+  }
+
+  /**
+   * Walks the steps from `from` until one accepts the text. A retryable failure moves on; a permanent one
+   * stops. Returns the delivery and the index of the step that made it.
+   */
+  async walk(
+    steps: Step[],
+    from: number,
+    request: SendRequest,
+  ): Promise<{ delivery: Delivery; index: number }> {
+    const route = steps.slice(from)
+    const made = request.attempts
     // Built only when needed: an Error captures a stack trace.
     let lastError: SmsError | null = null
     // The breaker is asked only when a provider's turn comes, so a half-open provider's trial slot is
     // claimed only by a message that really goes to it.
-    for (const provider of route) {
+    for (const [i, { provider }] of route.entries()) {
       if (!this.circuits.tryAcquire(provider.name)) {
         this.log.debug({ provider: provider.name }, 'SMS provider skipped: its circuit is open')
         continue
@@ -82,19 +148,19 @@ export class SmsSender {
         this.circuits.release(provider.name)
         throw err
       })
-      if (!(outcome instanceof SmsError)) return outcome
+      if (!(outcome instanceof SmsError)) return { delivery: outcome, index: from + i }
       lastError = outcome
       if (!outcome.retryable) throw outcome
     }
-    if (request.attempts === 0) {
+    if (request.attempts === made && route.length > 0) {
       // Every provider is out of rotation: trying them beats refusing a code without trying.
       this.log.warn(
-        { route: route.map((p) => p.name) },
-        `every SMS provider for ${phone.country} is failing; trying them anyway`,
+        { route: route.map((s) => s.provider.name) },
+        `every SMS provider for ${request.phone.country} is failing; trying them anyway`,
       )
-      for (const provider of route) {
+      for (const [i, { provider }] of route.entries()) {
         const outcome = await this.attempt(provider, request)
-        if (!(outcome instanceof SmsError)) return outcome
+        if (!(outcome instanceof SmsError)) return { delivery: outcome, index: from + i }
         lastError = outcome
         if (!outcome.retryable) break
       }
@@ -103,19 +169,51 @@ export class SmsSender {
   }
 
   /**
+   * After a step that waits: records the wait, with the code sealed for the next step. A failure to record it
+   * costs only the fallback (the code is already on its way), so it is logged, not thrown.
+   */
+  async armWait(request: SendRequest, steps: Step[], index: number, delivery: Delivery): Promise<boolean> {
+    const waitMs = steps[index]?.waitMs
+    const { code } = request
+    const key = this.options.resendKey
+    if (!waitMs || !code || !key || index + 1 >= steps.length) return false
+    const now = this.now()
+    try {
+      await this.smsLog.watch({
+        id: request.id,
+        phone: request.phone.e164,
+        codeId: code.codeId,
+        channel: code.channel ?? null,
+        sealed: seal(key, request.id, { code: code.code, text: request.text }),
+        watchedLogId: delivery.logId,
+        nextStep: index + 1,
+        attempts: request.attempts,
+        dueAt: now + waitMs,
+        expiresAt: code.expiresAt,
+        at: now,
+      })
+      return true
+    } catch (err) {
+      this.log.error({ err }, `could not record the wait for the delivery of SMS ${delivery.logId}`)
+      return false
+    }
+  }
+
+  /**
    * One attempt through one provider, logged as its own SMS-log row. It throws only when the SMS log cannot
    * be written, before the circuit breaker has judged the provider.
    */
-  private async attempt(
-    provider: SmsProvider,
-    request: { id: string; phone: Phone; text: string; attempts: number },
-  ): Promise<Delivery | SmsError> {
-    const { phone, text } = request
+  private async attempt(provider: SmsProvider, request: SendRequest): Promise<Delivery | SmsError> {
+    const { phone, text, code } = request
     request.attempts += 1
     const attempt = request.attempts
+    const fallback = request.reason
+    request.reason = 'error'
     const logId = timeOrderedId()
     const now = this.now()
-    const segments = countSegments(text)
+    const channel = channelOf(provider)
+    // A Telegram message is one message whatever the text (which it does not carry).
+    const segments = channel === 'sms' ? countSegments(text) : { segments: 1, encoding: null }
     const estimate = estimateCost(this.options.prices, provider.name, phone.country, segments.segments)
     // Written before the gateway is called: a receipt may arrive before send() returns, and a crash
     // mid-send must still leave a trace of a message we may be billed for.
@@ -127,13 +225,24 @@ export class SmsSender {
       country: phone.country,
       operator: phone.operator,
       provider: provider.name,
+      channel,
+      fallback,
       segments: segments.segments,
       encoding: segments.encoding,
       estimate,
       at: now,
     })
     try {
-      const message = { to: phone.e164, text, messageId: logId, country: phone.country }
+      const message = {
+        to: phone.e164,
+        text,
+        messageId: logId,
+        country: phone.country,
+        // What is left of the code's lifetime: a fallback does not extend it.
+        ...(code
+          ? { code: code.code, ttlSeconds: Math.max(1, Math.round((code.expiresAt - now) / 1000)) }
+          : {}),
+      }
       // The development sink answers at once: it is spared the deadline's timer and AbortController.
       const result = provider.inProcess
         ? await provider.send(message, NO_DEADLINE)
@@ -148,12 +257,13 @@ export class SmsSender {
         reported: reportedCost(result.price, this.options.prices.uzsPerUsd),
       })
       this.circuits.succeeded(provider.name)
-      this.logSuccess(provider.name, phone.e164, result)
+      logSuccess(this.log, provider.name, phone.e164, result)
       return {
         provider: provider.name,
         providerMessageId: result.providerMessageId,
         logId,
         attempts: attempt,
+        channel,
       }
     } catch (err) {
       const error =
@@ -168,31 +278,14 @@ export class SmsSender {
         // A refused message is not billed; after a timeout nobody knows, so the estimate stays.
         billed: error.providerCode === 'TIMEOUT',
       })
-      this.logFailure(provider.name, phone.e164, error)
-      // A refused number or text says nothing bad about the gateway: it answered.
-      if (error.retryable) this.circuits.failed(provider.name, error.message)
+      logFailure(this.log, provider.name, phone.e164, error)
+      // A refused number or text, or a number the channel cannot reach, says nothing bad about the gateway: it
+      // answered.
+      if (error.retryable && error.kind !== 'cannot_receive')
+        this.circuits.failed(provider.name, error.message)
       else this.circuits.succeeded(provider.name)
       return error
     }
-  }
-
-  private logSuccess(provider: string, to: string, result: SendResult): void {
-    // Exact texts: the operators' runbooks grep for them.
-    if (provider === 'twilio') this.log.info(`✅ SMS sent to ${to}. Message SID: ${result.providerMessageId}`)
-    else this.log.info(`✅ SMS sent to ${to} via ${provider}. Message ID: ${result.providerMessageId}`)
-  }
-
-  private logFailure(provider: string, to: string, err: SmsError): void {
-    this.log.warn(
-      provider === 'twilio'
-        ? `⚠️ Failed to send SMS to ${to}`
-        : `⚠️ Failed to send SMS to ${to} via ${provider}`,
-    )
-    const name = provider === 'twilio' ? 'Twilio' : provider
-    this.log.error(
-      { provider, kind: err.kind, providerCode: err.providerCode },
-      `${name} error sending SMS: ${err.message}`,
-    )
   }
 
   async close(): Promise<void> {

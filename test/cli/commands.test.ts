@@ -296,7 +296,7 @@ test('cost estimate: one-line errors for a bad country, count or provider', asyn
     [['--country', 'UZ', '--count', 'many'], 'royal-taxi: --count must be a whole number ≥ 1 (got "many")'],
     [
       ['--country', 'UZ', '--count', '5', '--provider', 'pigeon'],
-      'royal-taxi: unknown provider "pigeon" (expected eskiz, playmobile, http, twilio)',
+      'royal-taxi: unknown provider "pigeon" (expected eskiz, playmobile, http, twilio, telegram)',
     ],
   ] as const) {
     const r = await cli(['cost', 'estimate', ...args], { envFile: ws.envFile })

@@ -222,6 +222,9 @@ test('circuit breaker: a trial that never reached the provider (the SMS log fail
       applyReceipt: (receipt) => smsLog.applyReceipt(receipt),
       stale: (since, before, limit) => smsLog.stale(since, before, limit),
       resolve: (resolution) => smsLog.resolve(resolution),
+      watch: (w) => smsLog.watch(w),
+      claimDue: (now, leaseMs, limit) => smsLog.claimDue(now, leaseMs, limit),
+      settle: (id, state, at) => smsLog.settle(id, state, at),
     },
   })
   const phone = parsePhone(PHONE)

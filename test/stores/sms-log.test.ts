@@ -68,6 +68,8 @@ for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
           failed_at: null,
           created_at: T0,
           updated_at: T0,
+          channel: 'sms',
+          fallback: null,
         },
       )
       await log.sent({

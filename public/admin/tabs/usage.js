@@ -1,5 +1,5 @@
 // The Usage tab: messages per day by status and provider, delivery and verification rates.
-import { $, $$, addDays, api, fmtDay, fmtInt, fmtPct, guarded, state, t, today } from '../core.js'
+import { $, $$, addDays, api, fmtDay, fmtInt, fmtMoney, fmtPct, guarded, state, t, today } from '../core.js'
 import { chart, kpi, pressSegment, providerColor, STATUS_COLORS, stackedBars } from '../widgets.js'
 
 let days = 30
@@ -33,6 +33,9 @@ export async function load() {
       fmtPct(tot.verification_rate),
       t('ofCodes', { a: fmtInt(tot.codes_verified), b: fmtInt(tot.codes_sent) }),
     ),
+    // With Telegram in use: delivery by channel (refunds included in the cost) and how often a code went again
+    // by SMS. Without it the SMS figures are the ones above.
+    ...channelKpis(u.by_channel),
   )
   const labels = u.days.map(fmtDay)
   chart(
@@ -86,6 +89,28 @@ export async function load() {
       },
     },
   })
+}
+
+function channelKpis(byChannel) {
+  if (byChannel.channels.telegram.attempts === 0) return []
+  return [
+    ...Object.entries(byChannel.channels).map(([channel, c]) =>
+      kpi(
+        t('channelDelivery', { channel: channel === 'telegram' ? 'Telegram' : 'SMS' }),
+        fmtPct(c.delivery_rate),
+        t('channelCost', {
+          a: fmtInt(c.delivered),
+          b: fmtInt(c.accepted),
+          cost: fmtMoney(c.cost_usd, 'USD'),
+        }),
+      ),
+    ),
+    kpi(
+      t('fallbackRate'),
+      fmtPct(byChannel.fallback_rate),
+      t('fallbackOf', { a: fmtInt(byChannel.delivery_fallbacks), b: fmtInt(byChannel.codes) }),
+    ),
+  ]
 }
 
 export function bind() {

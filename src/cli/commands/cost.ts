@@ -79,10 +79,12 @@ export function registerCost(program: Command, ctx: CliContext): void {
       const others = (enabled.length > 0 ? enabled : names).filter((n) => n !== options.provider)
       const providers = options.provider ? [options.provider, ...others] : others
       const prices = { prices: config.sms.prices, uzsPerUsd: config.sms.uzsPerUsd }
+      // Telegram Gateway bills a message, whatever the segments of the SMS text it does not carry.
+      const units = (provider: string) => (provider === 'telegram' ? 1 : perMessage) * count
       const rows = providers.map((provider) => ({
         provider,
         enabled: enabled.includes(provider),
-        cost: estimateCost(prices, provider, country, perMessage * count),
+        cost: estimateCost(prices, provider, country, units(provider)),
       }))
       if (options.json) {
         ctx.out(
@@ -98,7 +100,7 @@ export function registerCost(program: Command, ctx: CliContext): void {
         const label = `${row.provider.padEnd(width)}${row.enabled || enabled.length === 0 ? '' : ' (not enabled)'}`
         ctx.out(
           row.cost
-            ? `  ${label}  ${money(row.cost)}  (${unitPrice(row.cost, perMessage * count)})`
+            ? `  ${label}  ${money(row.cost)}  (${unitPrice(row.cost, units(row.provider))})`
             : `  ${label}  no price for ${country} in the table: set one with SMS_PRICES`,
         )
       }

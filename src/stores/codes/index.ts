@@ -32,6 +32,11 @@ export interface CodeStore {
   check(phone: string, hash: string, maxAttempts: number, now: number): Promise<Check>
   /** Deletes the code if it is still `id` (a send that failed removes its own code, never a newer one). */
   take(phone: string, id: string): Promise<boolean>
+  /**
+   * Whether `id` is still the number's code, unexpired and not burnt: a code verified, replaced or spent
+   * meanwhile is not sent again by a delivery fallback.
+   */
+  isLive(phone: string, id: string, now: number): Promise<boolean>
   /** Removes expired codes; a no-op where the store expires them itself. */
   sweep(now: number): Promise<void>
 }

@@ -18,6 +18,7 @@ const TAKE = 'delete from otp_codes where phone = $1 and id = $2'
 /** The last wrong attempt destroys the hash: the code can never be right again. */
 const BURN = "update otp_codes set code_hash = '' where phone = $1 and id = $2"
 const SWEEP = 'delete from otp_codes where expires_at <= $1'
+const IS_LIVE = "select 1 from otp_codes where phone = $1 and id = $2 and expires_at > $3 and code_hash != ''"
 
 interface Reserved {
   id: string
@@ -51,6 +52,10 @@ export class PostgresCodeStore implements CodeStore {
   async take(phone: string, id: string): Promise<boolean> {
     const { rowCount } = await this.pool.query(TAKE, [phone, id])
     return (rowCount ?? 0) > 0
+  }
+
+  async isLive(phone: string, id: string, now: number): Promise<boolean> {
+    return ((await this.pool.query(IS_LIVE, [phone, id, now])).rowCount ?? 0) > 0
   }
 
   async sweep(now: number): Promise<void> {

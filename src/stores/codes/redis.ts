@@ -76,5 +76,11 @@ export class RedisCodeStore implements CodeStore {
     return (await this.client.royalTaxiOtpTake(this.key(phone), id)) === 1
   }
 
+  /** Redis expires the key with the code, so a key still there is unexpired. */
+  async isLive(phone: string, id: string): Promise<boolean> {
+    const [current, hash] = await this.client.hmget(this.key(phone), 'id', 'h')
+    return current === id && Boolean(hash)
+  }
+
   async sweep(): Promise<void> {}
 }

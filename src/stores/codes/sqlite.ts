@@ -15,6 +15,7 @@ const TAKE = 'delete from otp_codes where phone = ? and id = ?'
 /** The last wrong attempt destroys the hash: the code can never be right again. */
 const BURN = "update otp_codes set code_hash = '' where phone = ? and id = ?"
 const SWEEP = 'delete from otp_codes where expires_at <= ?'
+const IS_LIVE = "select 1 from otp_codes where phone = ? and id = ? and expires_at > ? and code_hash != ''"
 
 interface Reserved {
   id: string
@@ -46,6 +47,10 @@ export class SqliteCodeStore implements CodeStore {
 
   async take(phone: string, id: string): Promise<boolean> {
     return (await this.sqlite.run(TAKE, phone, id)).changes > 0
+  }
+
+  async isLive(phone: string, id: string, now: number): Promise<boolean> {
+    return this.sqlite.prepare(IS_LIVE).get(phone, id, now) !== undefined
   }
 
   async sweep(now: number): Promise<void> {

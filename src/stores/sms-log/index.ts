@@ -18,8 +18,13 @@ export interface PendingAttempt {
   country: string
   operator: string | null
   provider: string
+  /** What carries it: an SMS (when absent), or a message in Telegram. */
+  channel?: 'sms' | 'telegram'
+  /** Why this attempt: null (or absent) for the first, after an `error`, or after no `delivery` report in time. */
+  fallback?: 'error' | 'delivery' | null
   segments: number
-  encoding: string
+  /** GSM-7 or UCS-2; null for a channel that carries no SMS text. */
+  encoding: string | null
   /** Our estimate from the price list, if it knows one. */
   estimate: Cost | null
   at: number
@@ -90,7 +95,46 @@ export interface SmsLogStore {
   stale(since: number, before: number, limit: number): Promise<StaleAttempt[]>
   /** Settles a stale attempt, only if it is still `pending` (a receipt that came meanwhile wins). */
   resolve(resolution: Resolution): Promise<boolean>
+  /**
+   * Starts (or, for the next step, re-arms) the wait for an attempt's delivery report, atomically with what
+   * the attempt's row already says: a report that came first leaves it `delivered` (or due at once, when it
+   * said undelivered). A receipt applied later settles it in the same transaction (`applyReceipt`): delivered
+   * ends the wait, undelivered or failed makes it due now; either only while it is `waiting`.
+   */
+  watch(watch: DeliveryWatch): Promise<void>
+  /**
+   * Claims the waits that are due (or whose claimer let its lease run out) for this instance alone, until
+   * `now + leaseMs`: of several instances sweeping at once, each row goes to exactly one.
+   */
+  claimDue(now: number, leaseMs: number, limit: number): Promise<DueDelivery[]>
+  /** Ends a claimed wait and erases its sealed code. */
+  settle(id: string, state: 'fell_back' | 'expired' | 'failed', at: number): Promise<void>
 }
+
+/** A code whose attempt waits for its delivery report before the route's next step is tried. */
+export interface DeliveryWatch {
+  /** The request id its attempts share. */
+  id: string
+  phone: string
+  /** The code's id in the code store: a code verified or replaced meanwhile is not sent again. */
+  codeId: string
+  /** 'sms' when the user asked for SMS only. */
+  channel: 'sms' | null
+  /** The code and its text, sealed (src/sms/seal.ts). */
+  sealed: string
+  watchedLogId: string
+  nextStep: number
+  /** Attempts made so far (the next one is numbered after them). */
+  attempts: number
+  dueAt: number
+  expiresAt: number
+  at: number
+}
+
+export type DueDelivery = Pick<
+  DeliveryWatch,
+  'id' | 'phone' | 'codeId' | 'channel' | 'nextStep' | 'attempts' | 'expiresAt'
+> & { sealed: string | null }
 
 /** An attempt left `pending` by a process that died between writing its row and recording the answer. */
 export interface StaleAttempt {

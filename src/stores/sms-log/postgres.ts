@@ -1,6 +1,8 @@
 import type { Pool } from 'pg'
 import { inTransaction } from '../../db/postgres.js'
 import {
+  type DeliveryWatch,
+  type DueDelivery,
   type FailedAttempt,
   type PendingAttempt,
   type ReceiptRecord,
@@ -15,8 +17,8 @@ import {
 } from './index.js'
 
 const INSERT_PENDING = `insert into sms_log (id, request_id, attempt, phone, country, operator, provider, status,
-    segments, encoding, cost, currency, cost_usd, price_source, created_at, updated_at)
-  values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, $13, $14, $14)`
+    segments, encoding, cost, currency, cost_usd, price_source, created_at, updated_at, channel, fallback)
+  values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)`
 
 // A receipt may already have moved the row on; a reported price replaces the estimate.
 const UPDATE_SENT = `update sms_log set status = $2, provider_message_id = $3, sent_at = $4, duration_ms = $5,
@@ -46,9 +48,40 @@ const MOVE_STATUS = `update sms_log set status = $2, updated_at = $3,
     error_code = coalesce($6, error_code)
   where id = $1 and status = any($7::text[])`
 
+// Only a receipt that states the row's status (after its move) may set the price: a late `sent` report must
+// not restore the fee a refunded `expired` one cleared.
 const SET_REPORTED_COST = `update sms_log set cost = $2, currency = $3, cost_usd = $4, price_source = 'provider',
     updated_at = $5
-  where id = $1`
+  where id = $1 and status = $6`
+
+// The attempt's row is locked first: a receipt moving it (which holds the same lock until it commits, then
+// settles the wait) is either seen here or sees the wait this inserts.
+const WATCH = `with watched as (select status from sms_log where id = $6::text for update)
+  insert into sms_deliveries (id, phone, code_id, channel, sealed, watched_log_id, next_step, attempts, state,
+    due_at, claimed_until, expires_at, created_at, updated_at)
+  select $1::text, $2::text, $3::text, $4::text,
+    case when w.status = 'delivered' then null else $5::text end, $6::text, $7::integer, $8::integer,
+    case when w.status = 'delivered' then 'delivered' else 'waiting' end,
+    case when w.status in ('undelivered', 'failed') then $11::bigint else $9::bigint end,
+    null, $10::bigint, $11::bigint, $11::bigint
+  from (select 1) one left join watched w on true
+  on conflict (id) do update set sealed = excluded.sealed, watched_log_id = excluded.watched_log_id,
+    next_step = excluded.next_step, attempts = excluded.attempts, state = excluded.state,
+    due_at = excluded.due_at, claimed_until = null, updated_at = excluded.updated_at`
+const RECEIPT_DELIVERED = `update sms_deliveries set state = 'delivered', sealed = null, updated_at = $1
+  where watched_log_id = $2 and state = 'waiting'`
+const RECEIPT_UNDELIVERED = `update sms_deliveries set due_at = least(due_at, $1), updated_at = $1
+  where watched_log_id = $2 and state = 'waiting'`
+// SKIP LOCKED: instances sweeping at once each take other rows; a row another claimed meanwhile is re-checked
+// against the condition and left out.
+const CLAIM = `update sms_deliveries set state = 'sending', claimed_until = $2, updated_at = $1
+  where id in (select id from sms_deliveries
+    where (state = 'waiting' and due_at <= $1) or (state = 'sending' and claimed_until <= $1)
+    order by due_at limit $3 for update skip locked)
+  returning id, phone, code_id as "codeId", channel, sealed, next_step as "nextStep", attempts,
+    expires_at as "expiresAt"`
+const SETTLE = `update sms_deliveries set state = $2, sealed = null, claimed_until = null, updated_at = $3
+  where id = $1 and state = 'sending'`
 
 const STALE = `select id, provider, phone, provider_message_id as "providerMessageId", created_at as at
   from sms_log where created_at >= $1 and created_at < $2 and status = 'pending'
@@ -85,6 +118,8 @@ export class PostgresSmsLogStore implements SmsLogStore {
         a.estimate?.usd ?? null,
         a.estimate ? 'estimate' : null,
         a.at,
+        a.channel ?? 'sms',
+        a.fallback ?? null,
       ],
     })
   }
@@ -149,7 +184,12 @@ export class PostgresSmsLogStore implements SmsLogStore {
           r.reported.currency,
           r.reported.usd,
           r.at,
+          r.status,
         ])
+      if ((moved.rowCount ?? 0) > 0 && r.status === 'delivered')
+        await client.query(RECEIPT_DELIVERED, [r.at, id])
+      else if ((moved.rowCount ?? 0) > 0 && (r.status === 'undelivered' || r.status === 'failed'))
+        await client.query(RECEIPT_UNDELIVERED, [r.at, id])
       return (inserted.rowCount ?? 0) > 0 || (moved.rowCount ?? 0) > 0 ? 'updated' : 'unchanged'
     })
   }
@@ -158,6 +198,31 @@ export class PostgresSmsLogStore implements SmsLogStore {
     const found = await this.pool.query<StaleAttempt>(STALE, [since, before, limit])
     // BIGINT arrives as text unless the pool parses it; times are numbers everywhere else.
     return found.rows.map((r) => ({ ...r, at: Number(r.at) }))
+  }
+
+  async watch(w: DeliveryWatch): Promise<void> {
+    await this.pool.query(WATCH, [
+      w.id,
+      w.phone,
+      w.codeId,
+      w.channel,
+      w.sealed,
+      w.watchedLogId,
+      w.nextStep,
+      w.attempts,
+      w.dueAt,
+      w.expiresAt,
+      w.at,
+    ])
+  }
+
+  async claimDue(now: number, leaseMs: number, limit: number): Promise<DueDelivery[]> {
+    const found = await this.pool.query<DueDelivery>(CLAIM, [now, now + leaseMs, limit])
+    return found.rows.map((r) => ({ ...r, expiresAt: Number(r.expiresAt) }))
+  }
+
+  async settle(id: string, state: 'fell_back' | 'expired' | 'failed', at: number): Promise<void> {
+    await this.pool.query(SETTLE, [id, state, at])
   }
 
   async resolve(r: Resolution): Promise<boolean> {

@@ -1,5 +1,7 @@
 import type { SqliteConnection } from '../../db/sqlite.js'
 import {
+  type DeliveryWatch,
+  type DueDelivery,
   type FailedAttempt,
   type PendingAttempt,
   type ReceiptRecord,
@@ -14,8 +16,8 @@ import {
 } from './index.js'
 
 const INSERT_PENDING = `insert into sms_log (id, request_id, attempt, phone, country, operator, provider, status,
-    segments, encoding, cost, currency, cost_usd, price_source, created_at, updated_at)
-  values (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`
+    segments, encoding, cost, currency, cost_usd, price_source, created_at, updated_at, channel, fallback)
+  values (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // A receipt may already have moved the row on; a reported price replaces the estimate.
 const UPDATE_SENT = `update sms_log set status = ?, provider_message_id = ?, sent_at = ?, duration_ms = ?,
@@ -42,9 +44,31 @@ const moveStatus = (before: number) => `update sms_log set status = ?, updated_a
     error_code = coalesce(?, error_code)
   where id = ? and status in (${Array(before).fill('?').join(', ')})`
 
+// Only a receipt that states the row's status (after its move) may set the price: a late `sent` report must
+// not restore the fee a refunded `expired` one cleared.
 const SET_REPORTED_COST = `update sms_log set cost = ?, currency = ?, cost_usd = ?, price_source = 'provider',
     updated_at = ?
-  where id = ?`
+  where id = ? and status = ?`
+
+const WATCHED_STATUS = 'select status from sms_log where id = ?'
+const WATCH = `insert into sms_deliveries (id, phone, code_id, channel, sealed, watched_log_id, next_step, attempts,
+    state, due_at, claimed_until, expires_at, created_at, updated_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?)
+  on conflict (id) do update set sealed = excluded.sealed, watched_log_id = excluded.watched_log_id,
+    next_step = excluded.next_step, attempts = excluded.attempts, state = excluded.state,
+    due_at = excluded.due_at, claimed_until = null, updated_at = excluded.updated_at`
+const RECEIPT_DELIVERED = `update sms_deliveries set state = 'delivered', sealed = null, updated_at = ?
+  where watched_log_id = ? and state = 'waiting'`
+const RECEIPT_UNDELIVERED = `update sms_deliveries set due_at = min(due_at, ?), updated_at = ?
+  where watched_log_id = ? and state = 'waiting'`
+const CLAIM = `update sms_deliveries set state = 'sending', claimed_until = ?, updated_at = ?
+  where id in (select id from sms_deliveries
+    where (state = 'waiting' and due_at <= ?) or (state = 'sending' and claimed_until <= ?)
+    order by due_at limit ?)
+  returning id, phone, code_id as codeId, channel, sealed, next_step as nextStep, attempts,
+    expires_at as expiresAt`
+const SETTLE = `update sms_deliveries set state = ?, sealed = null, claimed_until = null, updated_at = ?
+  where id = ? and state = 'sending'`
 
 const STALE = `select id, provider, phone, provider_message_id as providerMessageId, created_at as at
   from sms_log where created_at >= ? and created_at < ? and status = 'pending'
@@ -76,6 +100,8 @@ export class SqliteSmsLogStore implements SmsLogStore {
       a.estimate ? 'estimate' : null,
       a.at,
       a.at,
+      a.channel ?? 'sms',
+      a.fallback ?? null,
     )
   }
 
@@ -125,7 +151,10 @@ export class SqliteSmsLogStore implements SmsLogStore {
       if (r.reported)
         this.sqlite
           .prepare(SET_REPORTED_COST)
-          .run(r.reported.amount, r.reported.currency, r.reported.usd, r.at, id)
+          .run(r.reported.amount, r.reported.currency, r.reported.usd, r.at, id, r.status)
+      if (moved.changes > 0 && r.status === 'delivered') this.sqlite.prepare(RECEIPT_DELIVERED).run(r.at, id)
+      else if (moved.changes > 0 && (r.status === 'undelivered' || r.status === 'failed'))
+        this.sqlite.prepare(RECEIPT_UNDELIVERED).run(r.at, r.at, id)
       return inserted.changes > 0 || moved.changes > 0 ? 'updated' : 'unchanged'
     })
   }
@@ -147,6 +176,41 @@ export class SqliteSmsLogStore implements SmsLogStore {
       r.id,
     )
     return done.changes > 0
+  }
+
+  watch(w: DeliveryWatch): Promise<void> {
+    return this.sqlite.write(() => {
+      const row = this.sqlite.prepare(WATCHED_STATUS).get(w.watchedLogId) as { status: string } | undefined
+      const delivered = row?.status === 'delivered'
+      const missed = row?.status === 'undelivered' || row?.status === 'failed'
+      this.sqlite
+        .prepare(WATCH)
+        .run(
+          w.id,
+          w.phone,
+          w.codeId,
+          w.channel,
+          delivered ? null : w.sealed,
+          w.watchedLogId,
+          w.nextStep,
+          w.attempts,
+          delivered ? 'delivered' : 'waiting',
+          missed ? w.at : w.dueAt,
+          w.expiresAt,
+          w.at,
+          w.at,
+        )
+    })
+  }
+
+  claimDue(now: number, leaseMs: number, limit: number): Promise<DueDelivery[]> {
+    return this.sqlite.write(
+      () => this.sqlite.prepare(CLAIM).all(now + leaseMs, now, now, now, limit) as DueDelivery[],
+    )
+  }
+
+  async settle(id: string, state: 'fell_back' | 'expired' | 'failed', at: number): Promise<void> {
+    await this.sqlite.run(SETTLE, state, at, id)
   }
 
   private find(r: ReceiptRecord): string | undefined {
