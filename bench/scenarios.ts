@@ -32,7 +32,7 @@ let phoneSeq = 0
  * digits: the SMS-pumping guard counts codes per prefix (the number without its last digits), and a run of
  * neighbouring numbers would look like exactly the attack it blocks.
  */
-function nextPhone(): string {
+export function nextPhone(): string {
   const n = phoneSeq++
   const prefix = PREFIXES[n % PREFIXES.length] as string
   const subscriber = String(Math.floor(n / PREFIXES.length) % 10_000_000)

@@ -2,8 +2,8 @@ import type { ExpressionBuilder } from 'kysely'
 import type { SmsProvider } from '../channels/provider.js'
 import type { Db } from '../db/index.js'
 import type { Database } from '../db/schema.js'
+import type { ProviderBalanceOut } from './billing-schemas.js'
 import { addDays, type DayRange, dayAt, dayOfNumber, localDay, startOfDay } from './days.js'
-import type { ProviderBalanceOut } from './schemas.js'
 
 const BALANCE_TIMEOUT_MS = 5000
 
@@ -120,4 +120,26 @@ export async function balances(providers: readonly SmsProvider[]): Promise<Provi
       }
     }),
   )
+}
+
+/**
+ * What one provider cost a day over the last `days` days, in `currency` (so'm for Eskiz), from the SMS log:
+ * the rate a balance is drawn down at.
+ */
+export async function dailySpend(
+  db: Db,
+  provider: string,
+  currency: string,
+  days: number,
+  now: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('sms_log')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('cost'), eb.lit(0)).as('spent'))
+    .where('provider', '=', provider)
+    .where('currency', '=', currency)
+    .where('created_at', '>=', now - days * 86_400_000)
+    .where('created_at', '<', now + 1)
+    .executeTakeFirstOrThrow()
+  return Math.round((Number(row.spent) / days) * 100) / 100
 }

@@ -1,8 +1,30 @@
+import { createRequire } from 'node:module'
+import type { Agent } from 'undici'
 import { SmsError } from './provider.js'
 
-// The local gateways are plain HTTPS APIs called with Node's built-in fetch (undici). Its global dispatcher
-// keeps connections alive between requests, so a steady stream of codes reuses one TLS connection per gateway
-// instead of a handshake per message.
+// The local gateways are plain HTTPS APIs called with Node's built-in fetch (undici), through one pool of
+// keep-alive connections per gateway, so a steady stream of codes reuses its TLS connections instead of a
+// handshake per message.
+
+/**
+ * Connections at most per gateway (origin). Node's default pool has no limit: a gateway that slows down
+ * would get one more socket for every code sent while it is slow. 512 carries 170 codes a second answered in
+ * 3 s each without a request waiting for a socket (docs/SCALING.md, "A slow gateway"); past it requests wait
+ * in the pool's queue, within SMS_TIMEOUT_MS, instead of opening more.
+ */
+export const GATEWAY_CONNECTIONS = 512
+/** An idle connection is kept this long (the gateways' own keep-alive is usually shorter and wins). */
+const KEEP_ALIVE_MS = 10_000
+
+const require = createRequire(import.meta.url)
+let pool: Agent | null = null
+// Made with the first request: the CLI commands that never call a gateway do not load undici.
+function gatewayPool(): Agent {
+  if (pool) return pool
+  const { Agent } = require('undici') as typeof import('undici')
+  pool = new Agent({ connections: GATEWAY_CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_MS })
+  return pool
+}
 
 export interface GatewayResponse {
   status: number
@@ -24,7 +46,8 @@ export async function gatewayFetch(
   timeoutMs: number,
 ): Promise<GatewayResponse> {
   try {
-    const res = await fetch(url, { ...init, signal })
+    // Node's fetch takes an undici dispatcher (its own is undici too); the DOM type does not name it.
+    const res = await fetch(url, { ...init, signal, dispatcher: gatewayPool() } as RequestInit)
     const text = await res.text()
     let json: unknown = null
     try {

@@ -8,6 +8,7 @@ import {
   type Answer,
   ESKIZ_SPEC,
   eskizEnv,
+  eskizSettings,
   eskizSkipReason,
   fakeGateway,
   type Received,
@@ -16,13 +17,6 @@ import {
 const PHONE = '+998901234567'
 const SPEC_ID = '59bf10a2-aba8-4694-8fd5-0be20102a580'
 
-const config = (baseUrl: string, callbackUrl: string | null = null) => ({
-  email: 'ops@royaltaxi.uz',
-  password: 'eskiz-secret-pass',
-  from: '4546',
-  baseUrl,
-  callbackUrl,
-})
 const signal = () => AbortSignal.timeout(2000)
 const message = (to = PHONE, text = 'Bu Eskiz dan test') => ({ to, text, messageId: 'log-1' })
 
@@ -65,7 +59,7 @@ test('Eskiz contract (Prism): send-otp logs in, sends, and logs the row with seg
 
   // The refresh request, near the token's expiry, also passes the contract.
   let now = Date.now()
-  const provider = new EskizProvider(config(prism), 2000, () => now)
+  const provider = new EskizProvider(eskizSettings(prism), 2000, () => now)
   await provider.send(message(), signal())
   now += 29.5 * 24 * 3600 * 1000
   assert.deepEqual(await provider.send(message(), signal()), {
@@ -77,7 +71,7 @@ test('Eskiz contract (Prism): send-otp logs in, sends, and logs the row with seg
 
 test('Eskiz request: bearer token, digits-only number, our id as user_sms_id, callback_url', async (t) => {
   const fake = await fakeGateway(t, [eskizScript(() => ok)])
-  const provider = new EskizProvider(config(fake.url, 'https://auth.example/cb?token=x'), 2000)
+  const provider = new EskizProvider(eskizSettings(fake.url, 'https://auth.example/cb?token=x'), 2000)
   await provider.send(message(), signal())
   const [login, send] = fake.received
   assert.equal(login?.method, 'POST')
@@ -96,7 +90,7 @@ test('Eskiz request: bearer token, digits-only number, our id as user_sms_id, ca
 
 test('Eskiz: numbers abroad go through send-global with the country; Cyrillic is flagged unicode', async (t) => {
   const fake = await fakeGateway(t, [eskizScript(() => ok)])
-  const provider = new EskizProvider(config(fake.url), 2000)
+  const provider = new EskizProvider(eskizSettings(fake.url), 2000)
   await provider.send(message('+79161234567', 'Это тест от Eskiz'), signal())
   const send = fake.received[1]
   assert.equal(send?.url, '/api/message/sms/send-global')
@@ -107,7 +101,7 @@ test('Eskiz: numbers abroad go through send-global with the country; Cyrillic is
 
 test('Eskiz: concurrent sends share one login; the token is reused', async (t) => {
   const fake = await fakeGateway(t, [eskizScript(() => ok)])
-  const provider = new EskizProvider(config(fake.url), 2000)
+  const provider = new EskizProvider(eskizSettings(fake.url), 2000)
   await Promise.all(Array.from({ length: 5 }, () => provider.send(message(), signal())))
   await provider.send(message(), signal())
   assert.equal(fake.received.filter((r) => r.url === '/api/auth/login').length, 1)
@@ -117,7 +111,7 @@ test('Eskiz: concurrent sends share one login; the token is reused', async (t) =
 test('Eskiz: the token is refreshed with PATCH /api/auth/refresh before its 30 days run out', async (t) => {
   const fake = await fakeGateway(t, [eskizScript(() => ok)])
   let now = Date.UTC(2026, 0, 1)
-  const provider = new EskizProvider(config(fake.url), 2000, () => now)
+  const provider = new EskizProvider(eskizSettings(fake.url), 2000, () => now)
   await provider.send(message(), signal())
   now += 28 * 24 * 3600 * 1000
   await provider.send(message(), signal())
@@ -137,7 +131,7 @@ test('Eskiz: a 401 on send renews the token and retries once', async (t) => {
       req.headers.authorization === 'Bearer tok1' ? { status: 401, body: { message: 'Expired' } } : ok,
     ),
   ])
-  const provider = new EskizProvider(config(fake.url), 2000)
+  const provider = new EskizProvider(eskizSettings(fake.url), 2000)
   const result = await provider.send(message(), signal())
   assert.equal(result.providerMessageId, 'req-1')
   assert.deepEqual(
@@ -153,7 +147,7 @@ test('Eskiz: a 401 on send renews the token and retries once', async (t) => {
 
 test('Eskiz: a 401 after renewing, or a refused login, is auth_failed (retryable)', async (t) => {
   const fake = await fakeGateway(t, [eskizScript(() => ({ status: 401, body: { message: 'Unauthorized' } }))])
-  const provider = new EskizProvider(config(fake.url), 2000)
+  const provider = new EskizProvider(eskizSettings(fake.url), 2000)
   await assert.rejects(provider.send(message(), signal()), (e: SmsError) => {
     assert.equal(e.kind, 'auth_failed')
     assert.equal(e.retryable, true)
@@ -162,7 +156,7 @@ test('Eskiz: a 401 after renewing, or a refused login, is auth_failed (retryable
   assert.equal(fake.received.filter((r) => r.url.startsWith('/api/message')).length, 2, 'retried once only')
 
   const badLogin = await fakeGateway(t, [{ status: 401, body: { message: 'Invalid credentials' } }])
-  await assert.rejects(new EskizProvider(config(badLogin.url), 2000).send(message(), signal()), {
+  await assert.rejects(new EskizProvider(eskizSettings(badLogin.url), 2000).send(message(), signal()), {
     kind: 'auth_failed',
     message: 'Login failed: Invalid credentials',
   })
@@ -206,7 +200,7 @@ test("Eskiz refusals keep Eskiz's own message: moderation and test texts are per
   for (const [status, body, kind, text] of cases) {
     const fake = await fakeGateway(t, [eskizScript(() => ({ status, body }))])
     await assert.rejects(
-      new EskizProvider(config(fake.url), 2000).send(message(), signal()),
+      new EskizProvider(eskizSettings(fake.url), 2000).send(message(), signal()),
       (e: SmsError) => {
         assert.equal(e.kind, kind, text)
         assert.equal(e.message, text)
@@ -219,7 +213,7 @@ test("Eskiz refusals keep Eskiz's own message: moderation and test texts are per
 
 test('Eskiz: no answer within SMS_TIMEOUT_MS is a retryable timeout', async (t) => {
   const fake = await fakeGateway(t, [eskizScript(() => ({ ...ok, delayMs: 2000 }))])
-  const provider = new EskizProvider(config(fake.url), 150)
+  const provider = new EskizProvider(eskizSettings(fake.url), 150)
   await assert.rejects(provider.send(message(), AbortSignal.timeout(150)), {
     kind: 'unavailable',
     providerCode: 'TIMEOUT',

@@ -1,6 +1,8 @@
-// The Billing tab: costs per day, country and provider, the month so far and projected, gateway balances.
+// The Billing tab: costs per day, country and provider, the month so far and projected, what passkey sign-ins
+// saved, gateway balances, and the Eskiz checks (./eskiz.js).
 import { $, addDays, api, el, fmtDay, fmtInt, fmtMoney, locale, t, today } from '../core.js'
 import { chart, kpi, PALETTE, providerColor, stackedBars } from '../widgets.js'
+import { loadEskiz } from './eskiz.js'
 
 function fmtBalance(amount, currency) {
   try {
@@ -27,6 +29,12 @@ export async function load() {
       t('periodTotal'),
       fmtMoney(b.total, cur),
       b.unpriced > 0 ? t('unpriced', { n: fmtInt(b.unpriced) }) : `${b.from} — ${b.to}`,
+    ),
+    // The code SMS passkey sign-ins did not need, at their routes' prices.
+    kpi(
+      t('passkeySaved'),
+      fmtMoney(b.passkeys.saved, cur),
+      t('passkeySignIns', { n: fmtInt(b.passkeys.sign_ins) }),
     ),
   )
   const money = { ticks: { callback: (v) => fmtMoney(v, cur) }, grid: { color: '#eef2f7' } }
@@ -91,6 +99,8 @@ export async function load() {
       ),
     ),
   )
+  // Last: it asks Eskiz several questions, and the costs above need none of them.
+  await loadEskiz()
 }
 
 export function bind() {}

@@ -149,7 +149,7 @@ export class EskizProvider implements SmsProvider {
   }
 
   /** A call with the bearer token, renewed once on a 401 as send does; `request` builds it afresh each time. */
-  private async authorized(
+  async authorized(
     request: () => { path: string; init: RequestInit },
     signal: AbortSignal,
   ): Promise<GatewayResponse> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type Twilio from 'twilio'
 import type { Dispatcher } from 'undici'
+import { GATEWAY_CONNECTIONS } from '../fetch.js'
 import type { TwilioSettings } from './settings.js'
 
 // The HTTP client the twilio SDK sends its requests through (its `httpClient` option): a plain adapter over
@@ -43,8 +44,9 @@ export function twilioHttpClient(http: TwilioSettings['http'], timeoutMs: number
           httpProxy: http.httpProxy ?? '',
           httpsProxy: http.httpsProxy ?? '',
           noProxy: http.noProxy ?? '',
+          connections: GATEWAY_CONNECTIONS,
         })
-      : new Agent({ connect: tls })
+      : new Agent({ connect: tls, connections: GATEWAY_CONNECTIONS })
   const request = async (opts: TwilioRequest) => {
     const url = new URL(opts.uri)
     if (opts.params) url.search = formEncode(opts.params)

@@ -6,6 +6,7 @@ import { migrationStatus, notCreatedYet, openDatabase, ping, unreachableFix } fr
 import { estimateCost } from '../../pricing.js'
 import { describeDatabase, describeError } from '../context.js'
 import { envFileChecks } from './settings.js'
+import { eskizTextChecks } from './texts.js'
 
 /** Every SMS gateway the doctor can check, in the service's default order for Uzbek numbers. */
 const PROVIDERS = CONNECTORS as readonly Connector[]
@@ -287,6 +288,8 @@ export async function runDoctor({ envFile, processEnv }: DoctorInput): Promise<C
   })
   const results = await Promise.all([...providerChecks, databaseChecks(config), redisChecks(config)])
   for (const r of results) checks.push(...r)
+  // After the Eskiz live check, whose lines say first whether the login works at all.
+  checks.push(...(await eskizTextChecks(config)))
   checks.push(...routeChecks(config, enabled), ...securityChecks(config))
   return checks
 }
