@@ -10,9 +10,10 @@ import { AppError } from '../errors.js'
 import { messages } from '../i18n/index.js'
 import { consumeOrThrow } from '../limits/index.js'
 import { type Phone, parsePhone } from '../phone/index.js'
-import type { SmsSender } from '../sms/sender.js'
+import type { Delivery, SmsSender } from '../sms/sender.js'
 import type { Check, CodeStore } from '../stores/codes/index.js'
 import type { OtpEvents } from './events.js'
+import { type Recipient, smsText } from './texts.js'
 
 export interface OtpLimiters {
   /** OTP_IP_LIMIT_PER_MINUTE requests per IP per minute. */
@@ -22,7 +23,10 @@ export interface OtpLimiters {
 }
 
 /** The settings the OTP flow reads: the codes' own, which countries may sign in, and the test numbers. */
-export type OtpSettings = Pick<Config, 'otp' | 'allowedCountries' | 'testNumbers' | 'devMode' | 'env'>
+export type OtpSettings = Pick<
+  Config,
+  'otp' | 'allowedCountries' | 'testNumbers' | 'devMode' | 'env' | 'autofill'
+>
 
 export interface OtpServiceOptions {
   settings: OtpSettings
@@ -38,10 +42,25 @@ export interface OtpServiceOptions {
   events: OtpEvents
 }
 
+/** A request for a code: to whom, from where, in which language, for which app and client, by which channel. */
+export interface CodeRequest {
+  phone: string
+  ip: string
+  lang: Language
+  captchaToken?: string | undefined
+  recipient?: Recipient
+  /** `sms`: the user asked for an SMS, so no Telegram step is tried. */
+  channel?: 'telegram' | 'sms' | undefined
+  /** A shorter life than OTP_TTL_SECONDS, in whole minutes' seconds (the text says the minutes). */
+  ttlSeconds?: number
+}
+
 export interface SentCode {
   phone: string
   expiresIn: number
   message: string
+  /** Where the code went first. */
+  channel: 'telegram' | 'sms'
   /** Only in development mode. */
   code?: string
 }
@@ -92,12 +111,18 @@ export class OtpService {
     return hmac(this.otpKey, `${phone}:${code}`)
   }
 
-  async send(phoneInput: string, ip: string, lang: Language, captchaToken?: string): Promise<SentCode> {
-    const phone = this.parsePhone(phoneInput)
+  /**
+   * Sends a code to a number, after every limit and abuse check. `ttlSeconds` shortens the code's life below
+   * OTP_TTL_SECONDS (account deletion asks for a code from the last 5 minutes).
+   */
+  async send(request: CodeRequest): Promise<SentCode> {
+    const { ip, lang, captchaToken, recipient = {}, channel = 'telegram' } = request
+    const phone = this.parsePhone(request.phone)
     const allowed = this.settings.allowedCountries
     if (allowed !== '*' && !allowed.has(phone.country))
       throw new AppError('COUNTRY_NOT_ALLOWED', { country: phone.country }, { country: phone.country })
-    const { ttlSeconds, length } = this.settings.otp
+    const { length } = this.settings.otp
+    const ttlSeconds = Math.min(this.settings.otp.ttlSeconds, request.ttlSeconds ?? Number.POSITIVE_INFINITY)
     const minutes = ttlSeconds / 60
 
     const testCode = this.testCode(phone.e164)
@@ -111,6 +136,7 @@ export class OtpService {
         phone: phone.e164,
         expiresIn: ttlSeconds,
         message: messages[lang].otpSent({ phone: phone.e164, minutes }),
+        channel: 'sms',
         ...(this.settings.devMode ? { code: testCode } : {}),
       }
     }
@@ -122,13 +148,14 @@ export class OtpService {
     // for one number exactly one gets past this line.
     if (this.limiters.resend) await consumeOrThrow(this.limiters.resend, phone.e164, 'OTP_RESEND_COOLDOWN')
     const code = randomDigits(length)
-    const text = messages[lang].smsBody({ code, minutes })
+    const text = smsText(this.settings.autofill, lang, code, minutes, recipient)
+    const only = channel === 'sms' ? 'sms' : undefined
     let reservation: SendReservation
     try {
       reservation = await this.guard.reserveSend(
         phone,
         prefix,
-        this.sms.route(phone.country)[0]?.name ?? 'unknown',
+        this.sms.route(phone.country, only)[0]?.name ?? 'unknown',
         text,
       )
     } catch (err) {
@@ -138,14 +165,13 @@ export class OtpService {
     }
 
     const id = randomUUID()
+    const expiresAt = Date.now() + ttlSeconds * 1000
+    let delivery: Delivery
     try {
-      await this.store.save(phone.e164, {
-        id,
-        hash: this.hash(phone.e164, code),
-        expiresAt: Date.now() + ttlSeconds * 1000,
-      })
+      await this.store.save(phone.e164, { id, hash: this.hash(phone.e164, code), expiresAt })
       if (this.settings.devMode) this.log.info(`📱 OTP for ${phone.e164}: ${code}`)
-      await this.sms.send(phone, text)
+      // The same code may go out again on the route's next step if this one's delivery is not reported.
+      delivery = await this.sms.send(phone, text, { code, codeId: id, expiresAt, channel: only })
     } catch (err) {
       await Promise.allSettled([this.undoSend(phone.e164, id), reservation.release()])
       if (err instanceof SmsError)
@@ -155,10 +181,12 @@ export class OtpService {
       throw err
     }
     this.events.record('sent', phone, ip)
+    const inTelegram = delivery.channel === 'telegram'
     return {
       phone: phone.e164,
       expiresIn: ttlSeconds,
-      message: messages[lang].otpSent({ phone: phone.e164, minutes }),
+      message: messages[lang][inTelegram ? 'otpSentTelegram' : 'otpSent']({ phone: phone.e164, minutes }),
+      channel: delivery.channel,
       ...(this.settings.devMode ? { code } : {}),
     }
   }

@@ -1,5 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import type { Static } from 'typebox'
 import Type from 'typebox'
+import type { App } from '../db/schema.js'
 import { requestLanguage } from '../http/language.js'
 import {
   errors,
@@ -10,7 +13,35 @@ import {
   SignInResponse,
   VerifyOtpBody,
 } from '../http/schemas.js'
-import { publicUser } from '../sessions/service.js'
+import type { CodeRequest, SentCode } from '../otp/service.js'
+import { requestCountry, requestDevice } from '../sessions/device.js'
+
+/** What a request for a code asks (send-otp's body, or the account's own requests: a new number, deletion). */
+export function codeRequest(
+  request: FastifyRequest,
+  phone: string,
+  body: Omit<Static<typeof SendOtpBody>, 'phone' | 'app'> & { app?: App | undefined },
+): CodeRequest {
+  return {
+    phone,
+    ip: request.ip,
+    lang: requestLanguage(request, request.server.config.defaultLanguage),
+    captchaToken: body.captcha_token,
+    recipient: { client: body.client, app: body.app },
+    channel: body.channel,
+  }
+}
+
+/** The answer to a request for a code (send-otp, and the account's own: a new number, deletion). */
+export function sentAnswer(sent: SentCode) {
+  return {
+    message: sent.message,
+    phone: sent.phone,
+    expires_in: sent.expiresIn,
+    channel: sent.channel,
+    ...(sent.code !== undefined ? { otp_code: sent.code } : {}),
+  }
+}
 
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { otp, sessions, config } = app
@@ -27,18 +58,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const sent = await otp.send(
-        request.body.phone,
-        request.ip,
-        requestLanguage(request, config.defaultLanguage),
-        request.body.captcha_token,
-      )
-      return {
-        message: sent.message,
-        phone: sent.phone,
-        expires_in: sent.expiresIn,
-        ...(sent.code !== undefined ? { otp_code: sent.code } : {}),
-      }
+      return sentAnswer(await otp.send(codeRequest(request, request.body.phone, request.body)))
     },
   )
 
@@ -50,17 +70,18 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['auth'],
         summary: 'Check the code and open a session; the first success creates the user',
         body: VerifyOtpBody,
-        response: { 200: SignInResponse, ...errors(400, 422, 429, 503) },
+        response: { 200: SignInResponse, ...errors(400, 403, 422, 429, 503) },
       },
     },
     async (request) => {
+      const app = request.body.app ?? 'passenger'
       const { session, user, isNew } = await otp.verify(
         request.body.phone,
         request.body.code,
         request.ip,
-        (phone) => sessions.signIn(phone),
+        (phone) => sessions.signIn(phone, app, requestDevice(request, request.body.device_name)),
       )
-      return { ...session, user: publicUser(user), is_new_user: isNew }
+      return { ...session, user: await sessions.publicUser(user, app), is_new_user: isNew }
     },
   )
 
@@ -76,7 +97,8 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       await app.abuse.limitIp('refresh', request.ip)
-      return await sessions.refresh(request.body.refresh_token)
+      const country = requestCountry(request.headers, config.countryHeader)
+      return await sessions.refresh(request.body.refresh_token, country)
     },
   )
 

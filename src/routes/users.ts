@@ -1,20 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
-import { bearerToken } from '../crypto.js'
 import { AppError } from '../errors.js'
+import { BEARER_SECURITY, bearer } from '../http/bearer.js'
 import { errors, UpdateUserBody, UserSchema } from '../http/schemas.js'
-import { publicUser } from '../sessions/service.js'
 
 export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { sessions } = app
 
-  async function currentUserId(request: FastifyRequest): Promise<number> {
-    const token = bearerToken(request.headers.authorization)
-    if (!token) throw new AppError('UNAUTHORIZED')
-    return await sessions.authenticate(token)
-  }
-
-  const security = [{ bearerAuth: [] }]
+  const security = BEARER_SECURITY
 
   app.get(
     '/me',
@@ -27,9 +19,10 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const user = await sessions.getUser(await currentUserId(request))
+      const { userId, role } = await bearer(request)
+      const user = await sessions.getUser(userId)
       if (!user) throw new AppError('TOKEN_INVALID')
-      return publicUser(user)
+      return await sessions.publicUser(user, role)
     },
   )
 
@@ -46,9 +39,10 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const fullName = request.body.full_name?.trim() || null
-      const user = await sessions.updateUser(await currentUserId(request), { full_name: fullName })
+      const { userId, role } = await bearer(request)
+      const user = await sessions.updateUser(userId, { full_name: fullName })
       if (!user) throw new AppError('TOKEN_INVALID')
-      return publicUser(user)
+      return await sessions.publicUser(user, role)
     },
   )
 }

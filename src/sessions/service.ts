@@ -1,12 +1,12 @@
 import { setImmediate } from 'node:timers/promises'
-import { createSigner, createVerifier, TokenError } from 'fast-jwt'
 import { hmac, randomToken, safeEqual, timeOrderedId, timeOrderedIdFloor } from '../crypto.js'
 import { AppError } from '../errors.js'
-import type { NewToken, Presented, RefreshToken, SessionStore, User } from '../stores/sessions/index.js'
+import type { DriverStore } from '../stores/drivers/index.js'
+import type { App, NewToken, Presented, RefreshToken, SessionStore, User } from '../stores/sessions/index.js'
+import type { AccessTokens, Bearer } from '../tokens/access.js'
+import type { Device } from './device.js'
 
-export const ACCESS_TOKEN_SECONDS = 15 * 60
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
-const ISSUER = 'royal-taxi'
 /** How long an expired refresh token's row is kept before the sweep removes it (see `sweep`). */
 export const EXPIRED_TOKENS_KEPT_MS = 7 * 24 * 3600 * 1000
 const SWEEP_CHUNK = 500
@@ -27,21 +27,18 @@ export interface PublicUser {
   phone: string
   full_name: string | null
   created_at: string
-}
-
-export function publicUser(u: User): PublicUser {
-  return {
-    id: u.id,
-    phone: u.phone,
-    full_name: u.full_name,
-    created_at: new Date(u.created_at).toISOString(),
-  }
+  /** The apps the user may sign in to: passenger always, driver while the number is on the roster. */
+  roles: App[]
+  /** The app of the access token the request came with. */
+  role: App
 }
 
 export interface SessionServiceOptions {
   store: SessionStore
-  /** The HS256 key access tokens are signed with (derived from SECRET_KEY for this purpose only). */
-  accessKey: Uint8Array
+  /** Signs and checks access tokens (src/tokens/access.ts). */
+  tokens: AccessTokens
+  /** The driver roster: only a number on it signs in to the driver app. */
+  drivers: Pick<DriverStore, 'has'>
   /** The HMAC key refresh tokens are stored under. */
   refreshKey: Buffer
 }
@@ -53,43 +50,46 @@ export interface SessionServiceOptions {
  */
 export class SessionService {
   private readonly store: SessionStore
-  private readonly sign: (claims: { sub: string }) => string
-  private readonly verify: (token: string) => { sub?: unknown }
+  private readonly tokens: AccessTokens
+  private readonly drivers: Pick<DriverStore, 'has'>
   private readonly refreshKey: Buffer
 
-  /**
-   * Access tokens through fast-jwt, which signs and checks synchronously with node:crypto; jose goes through
-   * WebCrypto's thread pool, several times the CPU per token, and a token is made on every sign-in and refresh.
-   */
   constructor(options: SessionServiceOptions) {
     this.store = options.store
-    const key = Buffer.from(options.accessKey)
-    this.sign = createSigner({ key, algorithm: 'HS256', iss: ISSUER, expiresIn: ACCESS_TOKEN_SECONDS * 1000 })
-    this.verify = createVerifier({
-      key,
-      algorithms: ['HS256'],
-      allowedIss: ISSUER,
-      requiredClaims: ['exp'],
-      cache: false,
-    })
+    this.tokens = options.tokens
+    this.drivers = options.drivers
     this.refreshKey = options.refreshKey
   }
 
-  /** Finds or creates the user for a verified number and opens a session (a new token family). */
-  async signIn(phone: string): Promise<{ session: Session; user: User; isNew: boolean }> {
-    const { token, values } = this.newToken(Date.now())
-    const { user, isNew } = await this.store.signIn(phone, { ...values, familyId: timeOrderedId() })
-    return { session: this.session(user.id, token), user, isNew }
+  /**
+   * Finds or creates the user for a verified number and opens a session (a new token family) in `app`.
+   * The driver app admits only numbers on the roster: 403 DRIVER_NOT_REGISTERED, no user and no session.
+   */
+  async signIn(
+    phone: string,
+    app: App,
+    device: Device,
+  ): Promise<{ session: Session; user: User; isNew: boolean }> {
+    if (app === 'driver' && !(await this.drivers.has(phone))) throw new AppError('DRIVER_NOT_REGISTERED')
+    const { token, values } = this.newToken(Date.now(), device.country)
+    const familyId = timeOrderedId()
+    const { user, isNew } = await this.store.signIn(phone, { ...values, familyId, app, device })
+    const bearer = { userId: user.id, phone: user.phone, role: app, sessionId: familyId }
+    return { session: await this.session(bearer, token), user, isNew }
   }
 
-  async refresh(token: string): Promise<Session> {
+  /** A new pair for a live refresh token; `country` is where the request came from, when known. */
+  async refresh(token: string, country: string | null = null): Promise<Session> {
     const now = Date.now()
     const old = this.presented(token)
     if (!old) throw new AppError('REFRESH_TOKEN_INVALID')
     // The usual case, a live token, at once; anything else is told apart below.
-    const successor = this.newToken(now)
+    const successor = this.newToken(now, country)
     const rotated = await this.store.rotate(old, successor.values)
-    if (rotated) return this.session(rotated.userId, successor.token)
+    if (rotated) {
+      const { userId, phone, app: role, familyId: sessionId } = rotated
+      return await this.session({ userId, phone, role, sessionId }, successor.token)
+    }
     const row = await this.rowOf(old)
     if (!row || row.revoked_at !== null) throw new AppError('REFRESH_TOKEN_INVALID')
     if (row.rotated_at === null && row.expires_at <= now) throw new AppError('REFRESH_TOKEN_EXPIRED')
@@ -106,22 +106,30 @@ export class SessionService {
     if (row) await this.store.revokeFamily(row.user_id, row.family_id, Date.now())
   }
 
+  /** Who a valid access token names (401 TOKEN_EXPIRED or TOKEN_INVALID otherwise; src/tokens/access.ts). */
+  async authenticate(accessToken: string): Promise<Bearer> {
+    return await this.tokens.verify(accessToken)
+  }
+
   /**
-   * Returns the user id of a valid access token: HS256 only (not `none`, not another algorithm over the same
-   * key), our issuer, unexpired. An expired token with a good signature is told apart.
+   * Ends every session of the number in `app` at once: their refresh tokens fail from now on (access
+   * tokens already issued run out within their lifetime). Removing a driver from the roster does this.
    */
-  async authenticate(accessToken: string): Promise<number> {
-    let sub: unknown
-    try {
-      sub = this.verify(accessToken).sub
-    } catch (err) {
-      if (err instanceof TokenError && err.code === TokenError.codes.expired)
-        throw new AppError('TOKEN_EXPIRED')
-      throw new AppError('TOKEN_INVALID')
+  async revokeApp(phone: string, app: App): Promise<number> {
+    return await this.store.revokeApp(phone, app, Date.now())
+  }
+
+  /** The user as the API shows it, with the apps they may use and the app of the token in hand. */
+  async publicUser(user: User, role: App): Promise<PublicUser> {
+    const roles: App[] = (await this.drivers.has(user.phone)) ? ['passenger', 'driver'] : ['passenger']
+    return {
+      id: user.id,
+      phone: user.phone,
+      full_name: user.full_name,
+      created_at: new Date(user.created_at).toISOString(),
+      roles,
+      role,
     }
-    const id = Number(sub)
-    if (typeof sub !== 'string' || !Number.isSafeInteger(id)) throw new AppError('TOKEN_INVALID')
-    return id
   }
 
   async getUser(id: number): Promise<User | undefined> {
@@ -167,12 +175,12 @@ export class SessionService {
     return row && safeEqual(row.token_hash, old.hash) ? row : undefined
   }
 
-  private session(userId: number, refreshToken: string): Session {
+  private async session(bearer: Bearer, refreshToken: string): Promise<Session> {
     return {
-      access_token: this.sign({ sub: String(userId) }),
+      access_token: await this.tokens.sign(bearer),
       refresh_token: refreshToken,
       token_type: 'bearer',
-      expires_in: ACCESS_TOKEN_SECONDS,
+      expires_in: this.tokens.lifetimeSeconds,
     }
   }
 
@@ -183,7 +191,7 @@ export class SessionService {
    * the row's HMAC of the whole token must match. The id says when the token was made; the random part is
    * the secret.
    */
-  private newToken(now: number): { token: string; values: NewToken } {
+  private newToken(now: number, country: string | null): { token: string; values: NewToken } {
     const id = timeOrderedId()
     const token = `${id}.${randomToken(SECRET_BYTES)}`
     return {
@@ -193,6 +201,7 @@ export class SessionService {
         hash: hmac(this.refreshKey, token),
         createdAt: now,
         expiresAt: now + REFRESH_TOKEN_SECONDS * 1000,
+        country,
       },
     }
   }

@@ -17,6 +17,7 @@ test('send-otp answers the exact Uzbek body and sends the three-line SMS', async
     message: 'Tasdiqlash kodi +998901234567 raqamiga yuborildi. Kod 5 daqiqa davomida amal qiladi.',
     phone: PHONE,
     expires_in: 300,
+    channel: 'sms',
     otp_code: code,
   })
   assert.equal(ta.sms.sent[0]?.text, UZ_BODY(code))

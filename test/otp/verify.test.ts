@@ -47,7 +47,15 @@ for (const backend of BACKENDS) {
     assert.equal(body.token_type, 'bearer')
     assert.equal(body.expires_in, 900)
     assert.equal(body.is_new_user, true)
-    assert.deepEqual(Object.keys(body.user).sort(), ['created_at', 'full_name', 'id', 'phone'])
+    assert.deepEqual(Object.keys(body.user).sort(), [
+      'created_at',
+      'full_name',
+      'id',
+      'phone',
+      'role',
+      'roles',
+    ])
+    assert.deepEqual([body.user.roles, body.user.role], [['passenger'], 'passenger'])
     assert.equal(body.user.phone, PHONE)
     assert.equal(body.user.full_name, null)
     assert.ok(!Number.isNaN(Date.parse(body.user.created_at)))
@@ -162,9 +170,9 @@ for (const backend of BACKENDS) {
         const { sessions } = ta.app
         const signIn = sessions.signIn.bind(sessions)
         let beforeSignIn = -1
-        sessions.signIn = (phone) => {
+        sessions.signIn = (...args) => {
           beforeSignIn = counter.writes
-          return signIn(phone)
+          return signIn(...args)
         }
         const res = await post(ta.app, VERIFY, { phone: PHONE, code })
         assert.equal(res.statusCode, 200, res.body)

@@ -9,23 +9,69 @@ import { EXPIRED_TOKENS_KEPT_MS, REFRESH_TOKEN_SECONDS } from '../../src/session
 import { BACKENDS, buildTestApp, indexesOf, post, SECRET, signIn } from '../helpers.js'
 
 const REFRESH = '/api/v1/auth/refresh'
+const DEVICE = { name: 'Test phone', platform: 'android', country: null } as const
 const LOGOUT = '/api/v1/auth/logout'
 const ME = '/api/v1/users/me'
 
-const jwtKey = deriveKey(SECRET, 'jwt-hs256')
 const refreshKey = deriveKey(SECRET, 'refresh-token')
 
 /** A refresh token as the service makes them, `<row id>.<43 characters>`, for a row a test inserts itself. */
 const tokenOf = (id: string, secret: string) => `${id}.${secret.padEnd(43, '-')}`
 
-test('the access token is an HS256 JWT for the user, valid 15 minutes', async (t) => {
+test('the access token is an EdDSA JWT with its kid, for the user and app, valid 15 minutes', async (t) => {
   const ta = await buildTestApp(t)
   const s = await signIn(ta)
-  assert.deepEqual(decodeProtectedHeader(s.access_token), { alg: 'HS256', typ: 'JWT' })
+  const { kid } = ta.app.keyRing.current()
+  assert.deepEqual(decodeProtectedHeader(s.access_token), { alg: 'EdDSA', kid, typ: 'JWT' })
   const claims = decodeJwt(s.access_token)
+  assert.deepEqual(Object.keys(claims).sort(), [
+    'aud',
+    'exp',
+    'iat',
+    'iss',
+    'jti',
+    'phone',
+    'role',
+    'sid',
+    'sub',
+  ])
   assert.equal(claims.sub, String(s.user.id))
+  assert.equal(claims.iss, 'royal-taxi-auth')
+  assert.equal(claims.aud, 'royal-taxi')
+  assert.equal(claims.phone, s.user.phone)
+  assert.equal(claims.role, 'passenger')
+  assert.match(String(claims.jti), /^[0-9a-f-]{36}$/)
   assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 900)
+  assert.notEqual(
+    decodeJwt((await signIn(ta, '+998901234568')).access_token).jti,
+    claims.jti,
+    'a jti is never reused',
+  )
   assert.ok(s.refresh_token.length >= 43)
+})
+
+test('ES256, issuer, audience and lifetime come from the settings', async (t) => {
+  const ta = await buildTestApp(t, {
+    env: {
+      TOKEN_ALGORITHM: 'ES256',
+      TOKEN_ISSUER: 'https://auth.royaltaxi.uz',
+      TOKEN_AUDIENCE: 'rides',
+      ACCESS_TOKEN_MINUTES: '5',
+    },
+  })
+  const s = await signIn(ta)
+  assert.equal(decodeProtectedHeader(s.access_token).alg, 'ES256')
+  const claims = decodeJwt(s.access_token)
+  assert.equal(claims.iss, 'https://auth.royaltaxi.uz')
+  assert.equal(claims.aud, 'rides')
+  assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 300)
+  assert.equal(s.expires_in, 300)
+  const me = await ta.app.inject({
+    method: 'GET',
+    url: ME,
+    headers: { authorization: `Bearer ${s.access_token}` },
+  })
+  assert.equal(me.statusCode, 200)
 })
 
 test('GET and PATCH /users/me with the bearer token', async (t) => {
@@ -85,21 +131,25 @@ test('missing, tampered, expired and alg:none tokens are refused with 401 and a 
   const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`
   assert.equal((await get(`Bearer ${none}`)).json().code, 'TOKEN_INVALID')
 
-  const otherKey = await new SignJWT({})
+  // The tokens of earlier versions (HS256 under a key derived from SECRET_KEY) are refused: sign in again.
+  const earlier = await new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(String(s.user.id))
     .setIssuer('royal-taxi')
     .setExpirationTime('5m')
-    .sign(new TextEncoder().encode('x'.repeat(32)))
-  assert.equal((await get(`Bearer ${otherKey}`)).json().code, 'TOKEN_INVALID')
+    .sign(deriveKey(SECRET, 'jwt-hs256'))
+  assert.equal((await get(`Bearer ${earlier}`)).json().code, 'TOKEN_INVALID')
 
-  const expired = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
+  const { kid, alg, privateKey } = ta.app.keyRing.current()
+  const expired = await new SignJWT({ phone: s.user.phone, role: 'passenger' })
+    .setProtectedHeader({ alg, kid })
     .setSubject(String(s.user.id))
-    .setIssuer('royal-taxi')
+    .setIssuer('royal-taxi-auth')
+    .setAudience('royal-taxi')
+    .setJti('expired')
     .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
     .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-    .sign(jwtKey)
+    .sign(privateKey)
   const res = await get(`Bearer ${expired}`)
   assert.equal(res.statusCode, 401)
   assert.equal(res.json().code, 'TOKEN_EXPIRED')
@@ -199,13 +249,15 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
     async (t) => {
       const ta = await buildTestApp(t, { env: await backend.env(t) })
       const phone = '+998901112233'
-      const results = await Promise.all(Array.from({ length: 8 }, () => ta.app.sessions.signIn(phone)))
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => ta.app.sessions.signIn(phone, 'passenger', DEVICE)),
+      )
       assert.equal(new Set(results.map((r) => r.user.id)).size, 1)
       assert.equal(results.filter((r) => r.isNew).length, 1)
       const tokens = await ta.app.storage.db.db.selectFrom('refresh_tokens').select('user_id').execute()
       assert.equal(tokens.length, 8, 'one refresh token per sign-in, none lost or doubled')
       for (const r of results)
-        assert.equal(await ta.app.sessions.authenticate(r.session.access_token), r.user.id)
+        assert.equal((await ta.app.sessions.authenticate(r.session.access_token)).userId, r.user.id)
     },
   )
 
@@ -259,7 +311,7 @@ for (const backend of BACKENDS.filter((b) => b.name !== 'redis')) {
       assert.match(plan, /refresh_tokens_user_family/)
       // A deleted user takes its tokens along.
       const me = await ta.app.sessions.authenticate(s.access_token)
-      await db.deleteFrom('users').where('id', '=', me).execute()
+      await db.deleteFrom('users').where('id', '=', me.userId).execute()
       assert.equal((await db.selectFrom('refresh_tokens').select('id').execute()).length, 0)
     },
   )
@@ -420,11 +472,11 @@ test(
     const { ta, pool } = await onPostgres(t)
     const sent = recordStatements(pool)
     const users = () => sessionWrites(sent)
-    const first = await ta.app.sessions.signIn('+998901112244')
+    const first = await ta.app.sessions.signIn('+998901112244', 'passenger', DEVICE)
     assert.equal(users().length, 1, users().join('\n'))
     assert.ok(first.isNew)
     sent.length = 0
-    const again = await ta.app.sessions.signIn('+998901112244')
+    const again = await ta.app.sessions.signIn('+998901112244', 'passenger', DEVICE)
     assert.equal(users().length, 1, users().join('\n'))
     assert.equal(again.user.id, first.user.id)
     assert.equal(again.isNew, false)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, type TestContext, test } from 'node:test'
 import { timeOrderedId, timeOrderedIdFloor } from '../../src/crypto.js'
 import type { DatabaseHandle } from '../../src/db/index.js'
-import type { NewToken } from '../../src/stores/sessions/index.js'
+import type { App, FirstToken } from '../../src/stores/sessions/index.js'
 import { PostgresSessionStore } from '../../src/stores/sessions/postgres.js'
 import { ENGINES } from './engines.js'
 
@@ -10,9 +10,17 @@ const PHONE = '+998901112233'
 const DAY = 24 * 3600 * 1000
 
 /** A token's row values as the service makes them; the hash only has to be unique here. */
-function token(now = Date.now(), lifetime = 30 * DAY): NewToken & { familyId: string } {
+function token(now = Date.now(), lifetime = 30 * DAY, app: App = 'passenger'): FirstToken {
   const id = timeOrderedId(now)
-  return { id, hash: `hash-${id}`, familyId: `family-${id}`, createdAt: now, expiresAt: now + lifetime }
+  return {
+    id,
+    hash: `hash-${id}`,
+    familyId: `family-${id}`,
+    app,
+    device: { name: 'Test phone', platform: 'android' },
+    createdAt: now,
+    expiresAt: now + lifetime,
+  }
 }
 
 const tokens = (database: DatabaseHandle) =>
@@ -63,6 +71,11 @@ for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
           expires_at: first.expiresAt,
           rotated_at: null,
           revoked_at: null,
+          app: 'passenger',
+          device_name: 'Test phone',
+          platform: 'android',
+          country: null,
+          started_at: first.createdAt,
         },
       )
       assert.equal(await sessions.user(a.user.id + 1000), undefined)
@@ -85,7 +98,12 @@ for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
       assert.equal((await sessions.token(first.id))?.rotated_at, null, 'the forgery changes nothing')
 
       const next = token()
-      assert.deepEqual(await sessions.rotate(presented, next), { userId: user.id, familyId: first.familyId })
+      assert.deepEqual(await sessions.rotate(presented, next), {
+        userId: user.id,
+        familyId: first.familyId,
+        app: 'passenger',
+        phone: PHONE,
+      })
       assert.equal((await sessions.token(first.id))?.rotated_at, next.createdAt)
       const successor = await sessions.token(next.id)
       assert.equal(successor?.family_id, first.familyId)
@@ -127,9 +145,93 @@ for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
       assert.equal(await forged, null)
       assert.deepEqual(
         results,
-        firsts.map((f, i) => ({ userId: signedIn[i]?.user.id, familyId: f.familyId })),
+        firsts.map((f, i) => ({
+          userId: signedIn[i]?.user.id,
+          familyId: f.familyId,
+          app: 'passenger',
+          phone: signedIn[i]?.user.phone,
+        })),
       )
       assert.equal((await tokens(database)).length, 10)
+    })
+
+    test('a session keeps its app through rotations; revoking an app leaves the other app and numbers alone', async (t) => {
+      const { sessions, database } = await open(t)
+      const driver = token(Date.now(), 30 * DAY, 'driver')
+      const passenger = token()
+      const other = token(Date.now(), 30 * DAY, 'driver')
+      await sessions.signIn(PHONE, driver)
+      await sessions.signIn(PHONE, passenger)
+      await sessions.signIn('+998901112200', other)
+      const next = token()
+      assert.equal((await sessions.rotate({ id: driver.id, hash: driver.hash }, next))?.app, 'driver')
+      assert.equal((await sessions.token(next.id))?.app, 'driver', 'the successor is the same app’s')
+      assert.equal(await sessions.revokeApp(PHONE, 'driver', 4321), 2)
+      const revoked = (await tokens(database)).filter((r) => r.revoked_at === 4321).map((r) => r.id)
+      assert.deepEqual(revoked.sort(), [driver.id, next.id].sort())
+      assert.equal(await sessions.revokeApp('+998909999999', 'driver', 4321), 0, 'an unknown number')
+    })
+
+    test('sessions: one per live family, newest use first; a new number ends the others; a taken one changes nothing', async (t) => {
+      const { sessions } = await open(t)
+      const now = Date.now()
+      const a = token(now - 2000)
+      const b = { ...token(now - 1000), country: 'UZ' }
+      const { user } = await sessions.signIn(PHONE, a)
+      await sessions.signIn(PHONE, b)
+      const next = { ...token(now), country: null }
+      await sessions.rotate({ id: a.id, hash: a.hash }, next)
+      const listed = await sessions.sessions(user.id, now)
+      assert.deepEqual(
+        listed.map((s) => [s.id, s.lastUsedAt, s.startedAt, s.country, s.deviceName]),
+        [
+          [a.familyId, now, now - 2000, null, 'Test phone'],
+          [b.familyId, now - 1000, now - 1000, 'UZ', 'Test phone'],
+        ],
+      )
+      await sessions.signIn('+998901112200', token())
+      assert.equal(await sessions.changePhone(user.id, '+998901112200', a.familyId, now), 'taken')
+      assert.equal((await sessions.sessions(user.id, now)).length, 2, 'nothing ended')
+      assert.equal((await sessions.user(user.id))?.phone, PHONE, 'nothing moved')
+      assert.equal(await sessions.changePhone(user.id, '+998977777777', a.familyId, now), 'changed')
+      assert.deepEqual(
+        (await sessions.sessions(user.id, now)).map((s) => s.id),
+        [a.familyId],
+      )
+      assert.equal((await sessions.userByPhone('+998977777777'))?.id, user.id)
+      assert.equal(await sessions.changePhone(424242, '+998977777778', a.familyId, now), 'gone')
+      assert.equal(await sessions.revokeAll(user.id, null, now), 2, 'the live token and the one it replaced')
+      assert.deepEqual(await sessions.sessions(user.id, now), [])
+    })
+
+    test('deleting a user takes its tokens, masks its number in the SMS log and statistics, forgets its codes', async (t) => {
+      const { sessions, database } = await open(t)
+      const { user } = await sessions.signIn(PHONE, token())
+      const now = Date.now()
+      const { db } = database
+      await db
+        .insertInto('otp_events')
+        .values({ id: 'e1', kind: 'sent', phone: PHONE, country: 'UZ', ip: null, created_at: now })
+        .execute()
+      await db
+        .insertInto('otp_codes')
+        .values({
+          phone: PHONE,
+          id: 'c1',
+          code_hash: 'h',
+          attempts: 0,
+          created_at: now,
+          expires_at: now + 1000,
+        })
+        .execute()
+      assert.equal(await sessions.deleteUser(user.id, '+99890*****33'), true)
+      assert.equal(await sessions.user(user.id), undefined)
+      assert.deepEqual(await tokens(database), [])
+      assert.deepEqual(await db.selectFrom('otp_events').select('phone').execute(), [
+        { phone: '+99890*****33' },
+      ])
+      assert.deepEqual(await db.selectFrom('otp_codes').select('phone').execute(), [])
+      assert.equal(await sessions.deleteUser(user.id, '+99890*****33'), false, 'gone already')
     })
 
     test('revoking a family leaves the user’s other families alone', async (t) => {
@@ -238,8 +340,8 @@ for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
       })
       const sessions = new PostgresSessionStore(pool)
       const firsts = [token(), token()]
-      await sessions.signIn(PHONE, firsts[0] as NewToken & { familyId: string })
-      await sessions.signIn(PHONE, firsts[1] as NewToken & { familyId: string })
+      await sessions.signIn(PHONE, firsts[0] as FirstToken)
+      await sessions.signIn(PHONE, firsts[1] as FirstToken)
       const results = await Promise.all(
         firsts.map((f) => sessions.rotate({ id: f.id, hash: f.hash }, token())),
       )
