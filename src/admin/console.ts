@@ -1,12 +1,11 @@
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyPluginAsync } from 'fastify'
 import { AppError } from '../errors.js'
+import { publicDir, servePage } from '../http/page.js'
 
-/** public/admin, beside src/ and dist/ alike. */
-export const CONSOLE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public', 'admin')
+export const CONSOLE_ROOT = publicDir('admin')
 const CHART_JS_DIR = dirname(createRequire(import.meta.url).resolve('chart.js'))
 
 // Only our own files: no inline script or style, no other origin (the console shows numbers and IPs).
@@ -28,23 +27,7 @@ export const adminConsole: FastifyPluginAsync = async (app) => {
     app.get('/admin/*', { schema: { hide: true } }, disabled)
     return
   }
-  app.addHook('onSend', async (_request, reply) => {
-    void reply.headers({
-      'Content-Security-Policy': CSP,
-      'X-Frame-Options': 'DENY',
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-    })
-  })
-  // Relative links in the page need the trailing slash.
-  app.get('/admin', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/admin/'))
-  await app.register(fastifyStatic, {
-    root: CONSOLE_ROOT,
-    prefix: '/admin/',
-    decorateReply: false,
-    cacheControl: true,
-    maxAge: 0,
-  })
+  await servePage(app, { path: '/admin', root: CONSOLE_ROOT, csp: CSP })
   await app.register(fastifyStatic, {
     root: CHART_JS_DIR,
     prefix: '/admin/vendor/',

@@ -73,6 +73,20 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly passkeySignIns = new Counter({
+    name: 'passkey_sign_ins_total',
+    help: 'Sign-ins with a passkey (no code SMS sent), by app',
+    labelNames: ['app'] as const,
+    registers: [this.registry],
+  })
+
+  readonly passkeySmsSavedUsd = new Counter({
+    name: 'passkey_sms_saved_usd_total',
+    help: "What the code SMS passkey sign-ins spared would have cost, in US dollars: the price table's price of the number's route (so'm converted at UZS_PER_USD)",
+    labelNames: ['country'] as const,
+    registers: [this.registry],
+  })
+
   readonly contentType = this.registry.contentType
 
   /** The exposition text: this app's metrics followed by the process metrics. */

@@ -11,6 +11,9 @@ export const sweepPlugin = fp(
     const sweep = setInterval(() => {
       const now = Date.now()
       stores.codes.sweep(now).catch((err) => log.warn({ err }, 'could not remove expired codes'))
+      stores.challenges
+        .sweep(now)
+        .catch((err) => log.warn({ err }, 'could not remove expired passkey challenges'))
       sessions
         .sweep(now)
         .then(
