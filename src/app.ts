@@ -3,15 +3,19 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { DestinationStream } from 'pino'
 import type { SmsPrice } from './abuse/guard.js'
 import { abusePlugin } from './abuse/plugin.js'
+import { accountsPlugin } from './accounts/plugin.js'
 import { adminPlugin } from './admin/plugin.js'
 import { configuredProviders } from './channels/index.js'
 import type { SmsProvider } from './channels/provider.js'
 import type { Config } from './config.js'
+import { driversPlugin } from './drivers/plugin.js'
 import { clientLimits } from './http/client-errors.js'
 import { healthRoutes } from './http/health.js'
 import { createLogger } from './logger.js'
+import { loginPage } from './login/plugin.js'
 import type { OtpEventsLimits } from './otp/events.js'
 import { otpPlugin } from './otp/plugin.js'
+import { passkeysPlugin } from './passkeys/plugin.js'
 import { docsPlugin } from './plugins/docs.js'
 import { httpPlugin } from './plugins/http.js'
 import { metricsPlugin } from './plugins/metrics.js'
@@ -22,8 +26,11 @@ import { authRoutes } from './routes/auth.js'
 import { userRoutes } from './routes/users.js'
 import { webhookRoutes } from './routes/webhooks.js'
 import { sessionsPlugin } from './sessions/plugin.js'
+import { fallbackPlugin } from './sms/fallback-plugin.js'
 import { smsPlugin } from './sms/plugin.js'
 import { recoveryPlugin } from './sms/recovery-plugin.js'
+import { tokensPlugin } from './tokens/plugin.js'
+import { tokenRoutes } from './tokens/routes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -80,19 +87,30 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     const providers = overrides.smsProviders ?? configuredProviders(config, log)
     await app.register(smsPlugin, { config, providers })
     await app.register(recoveryPlugin, { config, providers })
+    await app.register(fallbackPlugin, { config })
     const liveChecks = overrides.liveChecks ?? (!overrides.smsProviders && config.env !== 'test')
     await app.register(startupPlugin, { config, providers, liveChecks })
     await app.register(abusePlugin, { config, smsPrice: overrides.smsPrice })
     await app.register(otpPlugin, { config, eventLimits: overrides.otpEventLimits })
+    await app.register(tokensPlugin, { config })
     await app.register(sessionsPlugin, { config })
     await app.register(sweepPlugin)
     // Routes after the docs plugin, so the OpenAPI document lists them.
     await app.register(docsPlugin)
     await app.register(healthRoutes)
+    await app.register(tokenRoutes)
     await app.register(authRoutes, { prefix: '/api/v1/auth' })
     await app.register(userRoutes, { prefix: '/api/v1/users' })
+    await app.register(accountsPlugin)
     await app.register(webhookRoutes, { prefix: '/api/v1/webhooks' })
+    await app.register(passkeysPlugin, { config })
+    // The sign-in page, a web client of the routes above (issue 30).
+    await app.register(loginPage)
     await app.register(adminPlugin, { config, providers })
+    // Removing a driver ends that number's driver sessions at once (its passenger sessions stay).
+    await app.register(driversPlugin, {
+      onRemoved: async (phone) => void (await app.sessions.revokeApp(phone, 'driver')),
+    })
   } catch (err) {
     // Whatever was opened before the failure (the database, Redis) is closed again.
     await app.close().catch(() => {})

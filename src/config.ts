@@ -4,13 +4,16 @@ import Type, { type Static, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { ABUSE_SETTINGS, abuseConfig } from './config/abuse.js'
 import { ADMIN_SETTINGS, adminConfig, adminProblems } from './config/admin.js'
+import { AUTOFILL_SETTINGS, autofillConfig, autofillProblems } from './config/autofill.js'
 import { HTTP_SETTINGS, httpConfig } from './config/http.js'
 import { LOGGING_SETTINGS, loggingConfig } from './config/logging.js'
 import { OTP_SETTINGS, otpConfig, otpProblems } from './config/otp.js'
+import { PASSKEY_SETTINGS, passkeyConfig, passkeyProblems } from './config/passkeys.js'
 import { SECRET_SETTINGS, secretConfig, secretProblems } from './config/secret.js'
 import { SERVER_SETTINGS, serverConfig } from './config/server.js'
 import { SMS_SECRETS, SMS_SETTINGS, smsConfig, smsProblems } from './config/sms.js'
 import { STORAGE_SETTINGS, storageConfig } from './config/storage.js'
+import { TOKEN_SETTINGS, tokenConfig } from './config/tokens.js'
 import { got } from './settings.js'
 
 // The one place that reads process.env. Each capability declares its settings in its own piece (src/config/,
@@ -31,8 +34,11 @@ export const EnvSchema = Type.Object({
   ...LOGGING_SETTINGS,
   ...SMS_SETTINGS,
   ...OTP_SETTINGS,
+  ...AUTOFILL_SETTINGS,
   ...ABUSE_SETTINGS,
   ...ADMIN_SETTINGS,
+  ...TOKEN_SETTINGS,
+  ...PASSKEY_SETTINGS,
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -97,8 +103,10 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
   problems.push(
     ...smsProblems(valid),
     ...otpProblems(valid),
+    ...autofillProblems(valid),
     ...adminProblems(valid),
     ...secretProblems(valid),
+    ...passkeyProblems(valid),
   )
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(toConfig(valid))
@@ -113,8 +121,11 @@ function toConfig(env: Env) {
     ...loggingConfig(env),
     ...smsConfig(env),
     ...otpConfig(env),
+    ...autofillConfig(env),
     ...abuseConfig(env),
     ...adminConfig(env),
+    ...tokenConfig(env),
+    ...passkeyConfig(env),
   }
 }
 

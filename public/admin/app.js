@@ -4,11 +4,12 @@
 import { $, $$, api, guarded, LANG_KEY, onUnauthorized, state, TOKEN_KEY, t } from './core.js'
 import * as abuse from './tabs/abuse.js'
 import * as billing from './tabs/billing.js'
+import * as drivers from './tabs/drivers.js'
 import * as logs from './tabs/logs.js'
 import * as usage from './tabs/usage.js'
 import { destroyCharts } from './widgets.js'
 
-const TABS = { logs, usage, billing, abuse }
+const TABS = { logs, usage, billing, abuse, drivers }
 /** Tabs loaded since sign-in or the last change of language: shown again without a new request. */
 let loaded = {}
 let current = 'logs'

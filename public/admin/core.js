@@ -71,13 +71,18 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, { token = state.token, method = 'GET' } = {}) {
+export async function api(path, { token = state.token, method = 'GET', json } = {}) {
   let res
   try {
     res = await fetch(`/api/v1/admin${path}`, {
       method,
       cache: 'no-store',
-      headers: { authorization: `Bearer ${token}`, 'accept-language': state.lang },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'accept-language': state.lang,
+        ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
     })
   } catch {
     throw new ApiError(t('networkError'), 0, 'NETWORK')

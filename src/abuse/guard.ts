@@ -267,12 +267,14 @@ export class AbuseGuard {
     return refund
   }
 
-  /** Per-IP limits of verify-otp and refresh (429 RATE_LIMITED). */
-  async limitIp(kind: 'verify' | 'refresh', ip: string): Promise<void> {
-    await consumeOrThrow(
-      kind === 'verify' ? this.limiters.verifyIp : this.limiters.refreshIp,
-      ip,
-      'RATE_LIMITED',
-    )
+  /** Per-IP limits of verify-otp, refresh, the passkey and the account endpoints (429 RATE_LIMITED). */
+  async limitIp(kind: 'verify' | 'refresh' | 'passkey' | 'account', ip: string): Promise<void> {
+    const limiter = {
+      verify: this.limiters.verifyIp,
+      refresh: this.limiters.refreshIp,
+      passkey: this.limiters.passkeyIp,
+      account: this.limiters.accountIp,
+    }
+    await consumeOrThrow(limiter[kind], ip, 'RATE_LIMITED')
   }
 }

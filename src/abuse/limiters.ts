@@ -21,6 +21,8 @@ export interface AbuseLimiters {
   failedVerifications: RateLimiterAbstract
   verifyIp: RateLimiterAbstract
   refreshIp: RateLimiterAbstract
+  passkeyIp: RateLimiterAbstract
+  accountIp: RateLimiterAbstract
 }
 
 export async function createAbuseLimiters(options: {
@@ -58,6 +60,10 @@ export async function createAbuseLimiters(options: {
       store.create({ name: 'verify_ip', points: a.verifyIpLimitPerMinute, durationSeconds: 60 }),
       store.create({ name: 'refresh_ip', points: a.refreshIpLimitPerMinute, durationSeconds: 60 }),
     ])
+  const [passkeyIp, accountIp] = await Promise.all([
+    store.create({ name: 'passkey_ip', points: a.passkeyIpLimitPerMinute, durationSeconds: 60 }),
+    store.create({ name: 'account_ip', points: a.accountIpLimitPerMinute, durationSeconds: 60 }),
+  ])
   return {
     numberHour,
     numberDay,
@@ -67,6 +73,8 @@ export async function createAbuseLimiters(options: {
     failedVerifications,
     verifyIp,
     refreshIp,
+    passkeyIp,
+    accountIp,
     dailyCount:
       a.smsDailyLimit > 0
         ? await store.create({ name: 'sms_daily_count', points: a.smsDailyLimit, durationSeconds: 2 * day })

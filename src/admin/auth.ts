@@ -1,7 +1,8 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import { bearerToken, secretEquals } from '../crypto.js'
 import { AppError } from '../errors.js'
+import { errors } from '../http/schemas.js'
 import { consumeOrThrow } from '../limits/index.js'
 
 /** Wrong tokens an IP may try per window before every admin request from it gets 429. */
@@ -28,4 +29,17 @@ export function adminGate(token: string | null, failures: RateLimiterAbstract | 
     await consumeOrThrow(failures, request.ip, 'RATE_LIMITED')
     throw new AppError('ADMIN_TOKEN_INVALID')
   }
+}
+
+/**
+ * Puts the routes of an admin API plugin (not wrapped in fastify-plugin, so only its own routes) behind the
+ * gate, and answers what their OpenAPI schemas share. Their answers name numbers and IPs: never kept by a
+ * browser or a proxy.
+ */
+export function adminOnly(app: Pick<FastifyInstance, 'addHook'>, gate: ReturnType<typeof adminGate>) {
+  app.addHook('onRequest', gate)
+  app.addHook('onSend', async (_request, reply) => {
+    void reply.header('Cache-Control', 'no-store')
+  })
+  return { tags: ['admin'], security: [{ adminToken: [] }], denied: errors(401, 404, 429) }
 }

@@ -4,11 +4,12 @@ import Type from 'typebox'
 import { SMS_STATUSES } from '../db/schema.js'
 import { AppError } from '../errors.js'
 import { errors } from '../http/schemas.js'
-import { adminGate } from './auth.js'
+import { adminGate, adminOnly } from './auth.js'
+import { BillingResponse } from './billing-schemas.js'
+import { EskizTextsResponse } from './eskiz.js'
 import {
   AbuseQuery,
   AbuseResponse,
-  BillingResponse,
   BlockParams,
   InfoResponse,
   LogsQuery,
@@ -30,15 +31,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
   { service, failures },
 ) => {
   const { config } = app
-  app.addHook('onRequest', adminGate(config.admin?.token ?? null, failures))
-  // Reports may name numbers and IPs: never kept by a browser or a proxy.
-  app.addHook('onSend', async (_request, reply) => {
-    void reply.header('Cache-Control', 'no-store')
-  })
-
-  const security = [{ adminToken: [] }]
-  const tags = ['admin']
-  const denied = errors(401, 404, 429)
+  const { tags, security, denied } = adminOnly(app, adminGate(config.admin?.token ?? null, failures))
 
   app.get(
     '/info',
@@ -101,6 +94,20 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       },
     },
     async (request) => await service.billing(request.query.from, request.query.to),
+  )
+
+  app.get(
+    '/billing/eskiz',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          "Asks Eskiz whether every text is an approved service template; its prices per operator; the balance's days left",
+        response: { 200: EskizTextsResponse, ...denied },
+      },
+    },
+    async () => await service.eskizTexts(),
   )
 
   app.get(

@@ -4,15 +4,15 @@ import { SMS_STATUSES } from '../db/schema.js'
 // Shapes of the admin API: Fastify validates and serialises with them, and the OpenAPI document (tag `admin`)
 // is made from them.
 
-const strict = { additionalProperties: false } as const
+export const strict = { additionalProperties: false } as const
 const day = (description = 'A day YYYY-MM-DD in ADMIN_TIMEZONE') =>
   Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description })
-const Day = day()
+export const Day = day()
 const status = (description?: string) => Type.Enum(SMS_STATUSES, description ? { description } : {})
 const Status = status()
-const NullableString = Type.Union([Type.String(), Type.Null()])
+export const NullableString = Type.Union([Type.String(), Type.Null()])
 const NullableInteger = Type.Union([Type.Integer(), Type.Null()])
-const Usd = Type.Number({ description: 'US dollars' })
+export const Usd = Type.Number({ description: 'US dollars' })
 const Rate = Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
   description: 'A fraction 0..1; null when there is nothing to divide by',
 })
@@ -110,8 +110,32 @@ export const RangeQuery = Type.Object(
   strict,
 )
 
+const ChannelFigures = Type.Object(
+  {
+    attempts: Type.Integer(),
+    accepted: Type.Integer({ description: 'Attempts a gateway accepted' }),
+    delivered: Type.Integer(),
+    delivery_rate: Rate,
+    cost_usd: Type.Number({ description: 'Refunds included: a Telegram message not delivered costs 0' }),
+  },
+  strict,
+)
+
+export const ByChannel = Type.Object(
+  {
+    channels: Type.Object({ sms: ChannelFigures, telegram: ChannelFigures }, strict),
+    codes: Type.Integer({ description: 'Codes (send requests) with an attempt in the range' }),
+    delivery_fallbacks: Type.Integer({
+      description: 'Attempts made because the step before did not report delivery in time',
+    }),
+    fallback_rate: Rate,
+  },
+  { ...strict, description: 'Delivery by channel over the range (docs/TELEGRAM.md)' },
+)
+
 export const UsageResponse = Type.Object(
   {
+    by_channel: ByChannel,
     from: Day,
     to: Day,
     time_zone: Type.String(),
@@ -208,59 +232,6 @@ export const AbuseResponse = Type.Object(
   strict,
 )
 
-const ProviderBalance = Type.Object(
-  {
-    provider: Type.String(),
-    balance: Type.Union([Type.Number(), Type.Null()], {
-      description: "In the gateway's currency; null when it reports none or could not be asked",
-    }),
-    currency: NullableString,
-    error: Type.Union([Type.String(), Type.Null()], {
-      description: 'Why the balance could not be read',
-    }),
-  },
-  strict,
-)
-
-export const BillingResponse = Type.Object(
-  {
-    currency: Type.Literal('USD', {
-      description: "Every amount below (so'm costs converted at SMS_UZS_PER_USD)",
-    }),
-    time_zone: Type.String(),
-    from: Day,
-    to: Day,
-    days: Type.Array(Day),
-    cost_by_day: Type.Record(Type.String(), Type.Array(Usd), {
-      description: 'Per provider, one value per day',
-    }),
-    by_country: Type.Array(
-      Type.Object(
-        { country: Type.String(), cost: Usd, messages: Type.Integer({ description: 'Priced attempts' }) },
-        strict,
-      ),
-    ),
-    by_provider: Type.Array(
-      Type.Object({ provider: Type.String(), cost: Usd, messages: Type.Integer() }, strict),
-    ),
-    total: Usd,
-    today: Usd,
-    unpriced: Type.Integer({ description: 'Attempts sent without a known price (not in the totals)' }),
-    month: Type.Object(
-      {
-        month: Type.String({ description: 'YYYY-MM in ADMIN_TIMEZONE' }),
-        to_date: Usd,
-        projected: Type.Number({ description: 'To date scaled to the whole month at the rate so far' }),
-        days_elapsed: Type.Integer(),
-        days_in_month: Type.Integer(),
-      },
-      strict,
-    ),
-    balances: Type.Array(ProviderBalance),
-  },
-  strict,
-)
-
 export const BlockParams = Type.Object(
   { prefix: Type.String({ pattern: '^\\+\\d{2,15}$', description: 'The blocked prefix, e.g. +998901234' }) },
   strict,
@@ -269,4 +240,3 @@ export const BlockParams = Type.Object(
 export type LogFilter = Static<typeof LogsQuery>
 export type AttemptOut = Static<typeof Attempt>
 export type MessageOut = Static<typeof Message>
-export type ProviderBalanceOut = Static<typeof ProviderBalance>

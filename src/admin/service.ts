@@ -1,3 +1,4 @@
+import type { TextToCheck } from '../channels/eskiz/texts.js'
 import type { SmsProvider } from '../channels/provider.js'
 import type { Db } from '../db/index.js'
 import type { OtpEvents } from '../otp/events.js'
@@ -5,9 +6,13 @@ import type { BlockStore } from '../stores/blocks/index.js'
 import type { LimitStore } from '../stores/limits/index.js'
 import { abuseReport } from './abuse.js'
 import { balances, billingReport } from './billing.js'
+import type { ProviderBalanceOut } from './billing-schemas.js'
+import { channelReport } from './channels.js'
 import { reportRange } from './days.js'
+import { eskizTexts } from './eskiz.js'
 import { messages, providersSeen } from './messages.js'
-import type { LogFilter, MessageOut, ProviderBalanceOut } from './schemas.js'
+import { passkeySavings } from './passkeys.js'
+import type { LogFilter, MessageOut } from './schemas.js'
 import { usageReport } from './usage.js'
 
 export interface AdminServiceOptions {
@@ -25,6 +30,8 @@ export interface AdminServiceOptions {
   prefixDropDigits?: number
   /** This instance's buffered statistics, written before otp_events is read (src/otp/events.ts). */
   events?: Pick<OtpEvents, 'flush'> | null
+  /** Every text the service can send (each language, client and app), for the Eskiz checks. */
+  texts?: readonly TextToCheck[]
 }
 
 /**
@@ -58,20 +65,30 @@ export class AdminService {
   async usage(from: string | undefined, to: string | undefined, now = Date.now()) {
     const r = reportRange(this.timeZone, from, to, 30, now)
     await this.options.events?.flush()
-    const { from: start, to: end, ...report } = await usageReport(this.options.db, r)
-    return { from: start, to: end, time_zone: this.timeZone, ...report }
+    const [{ from: start, to: end, ...report }, byChannel] = await Promise.all([
+      usageReport(this.options.db, r),
+      channelReport(this.options.db, r.startMs, r.endMs),
+    ])
+    return { from: start, to: end, time_zone: this.timeZone, ...report, by_channel: byChannel }
   }
 
   /** Costs per day, country and provider over a range (default the last 30 days), and the current month. */
   async billing(from: string | undefined, to: string | undefined, now = Date.now()) {
     const r = reportRange(this.timeZone, from, to, 30, now)
     const report = await billingReport(this.options.db, r, now)
-    return { ...report, time_zone: this.timeZone, balances: await this.balances() }
+    const passkeys = await passkeySavings(this.options.db, r)
+    return { ...report, time_zone: this.timeZone, passkeys, balances: await this.balances() }
   }
 
   /** Asks every provider that reports a balance, all at once, each within a few seconds. */
   async balances(): Promise<ProviderBalanceOut[]> {
     return await balances(this.options.providers)
+  }
+
+  /** Whether Eskiz bills every text as a service SMS, its prices per operator, how long the balance lasts. */
+  async eskizTexts(now = Date.now()) {
+    const { db, providers, texts = [] } = this.options
+    return await eskizTexts(db, providers, texts, now)
   }
 
   /** Lifts a prefix block (the row stays as history, removed by "admin"); false when none is in force. */

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path'
+import type { Command } from 'commander'
 import pino, { type Logger } from 'pino'
 import { type Config, ConfigError, loadConfig, readEnv } from '../config.js'
-import { type DatabaseHandle, describeDatabase, openDatabase } from '../db/index.js'
+import { type DatabaseHandle, describeDatabase, migrate, openDatabase } from '../db/index.js'
+import { openStores, type Stores } from '../stores/index.js'
 
 /** What a command may touch of the outside world; tests give their own. */
 export interface CliContext {
@@ -15,6 +17,11 @@ export interface CliContext {
   signal?: AbortSignal
   /** Set by a command whose work ran but reported a failure (doctor with a ❌, an SMS not sent). */
   exitCode: number
+  /**
+   * Asks the person at the terminal and resolves with the line they typed; absent when no one can answer
+   * (standard input is not a terminal), and a command that needs a confirmation then asks for --yes.
+   */
+  ask?: (question: string) => Promise<string>
 }
 
 /** A failure to report as one line, without a stack trace. */
@@ -56,6 +63,35 @@ export async function withDatabase<T>(config: Config, work: (db: DatabaseHandle)
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * The configuration of `command`, the database with its migrations applied first (as the server does, so a
+ * command's tables exist on a fresh database), and `work` given its stores; the database is closed after.
+ */
+export async function withStores<T>(
+  ctx: CliContext,
+  command: Command,
+  work: (stores: Stores, config: Config) => Promise<T>,
+): Promise<T> {
+  const config = cliConfig(ctx, command.optsWithGlobals<GlobalOptions>())
+  return await withDatabase(config, async (handle) => {
+    await migrate(handle)
+    return await work(openStores(handle, null), config)
+  })
+}
+
+/** Rows under a header, each column as wide as its widest cell, two spaces apart. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 /**

@@ -8,6 +8,13 @@ export const ABUSE_SETTINGS = {
   OTP_MAX_FAILED_VERIFICATIONS_PER_DAY: int(100, 1, 100000, 'wrong codes one number may try per UTC day'),
   VERIFY_IP_LIMIT_PER_MINUTE: int(30, 1, 1_000_000, 'verify-otp requests one IP may make per minute'),
   REFRESH_IP_LIMIT_PER_MINUTE: int(30, 1, 1_000_000, 'refresh requests one IP may make per minute'),
+  PASSKEY_IP_LIMIT_PER_MINUTE: int(30, 1, 1_000_000, 'passkey requests one IP may make per minute'),
+  ACCOUNT_IP_LIMIT_PER_MINUTE: int(
+    30,
+    1,
+    1_000_000,
+    'requests to the account endpoints (sessions, a new number, deletion) one IP may make per minute',
+  ),
   SMS_DAILY_LIMIT: int(0, 0, 100_000_000, 'SMS per UTC day, 0 for no limit'),
   SMS_DAILY_BUDGET_USD: Type.Number({
     default: 0,
@@ -36,6 +43,8 @@ export function abuseConfig(env: Static<TObject<typeof ABUSE_SETTINGS>>) {
       failedVerificationsPerDay: env.OTP_MAX_FAILED_VERIFICATIONS_PER_DAY,
       verifyIpLimitPerMinute: env.VERIFY_IP_LIMIT_PER_MINUTE,
       refreshIpLimitPerMinute: env.REFRESH_IP_LIMIT_PER_MINUTE,
+      passkeyIpLimitPerMinute: env.PASSKEY_IP_LIMIT_PER_MINUTE,
+      accountIpLimitPerMinute: env.ACCOUNT_IP_LIMIT_PER_MINUTE,
       smsDailyLimit: env.SMS_DAILY_LIMIT,
       smsDailyBudgetUsd: env.SMS_DAILY_BUDGET_USD,
       pumping: {

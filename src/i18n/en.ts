@@ -8,13 +8,20 @@ const seconds = (n: string | number) => `${n} ${Number(n) === 1 ? 'second' : 'se
 export const en: Messages = {
   otpSent: (p: P) =>
     `Verification code sent to ${p.phone}. The code is valid for ${minutes(p.minutes as number)}.`,
+  otpSentTelegram: (p: P) =>
+    `Verification code sent via Telegram: open the "Verification Codes" chat in the Telegram account of ${p.phone}. The code is valid for ${minutes(p.minutes as number)}.`,
   smsBody: (p: P) =>
     `Royal Taxi verification code: ${p.code}\nThe code is valid for ${minutes(p.minutes as number)}.\nIf you did not request this code, please ignore this message.`,
+  smsAutofillBody: (p: P) =>
+    `Royal Taxi verification code: ${p.code}\nValid for ${minutes(p.minutes as number)}. If you did not request it, ignore this message.`,
   validation: {
     fields: {
       phone: () => 'The phone number must be in the form +998901234567.',
       code: () => 'The code must be 4–10 digits.',
       language: () => 'The language must be uz, ru or en.',
+      client: () => 'The client must be android, ios or web.',
+      app: () => 'The app must be passenger or driver.',
+      channel: () => 'The channel must be telegram or sms.',
       captcha_token: () => 'The CAPTCHA token must be a non-empty text of at most 4096 characters.',
       refresh_token: () => 'The refresh token must be a text of 1 to 512 characters.',
       full_name: () => 'The name must be 1 to 100 characters without control characters (or null).',
@@ -45,9 +52,24 @@ export const en: Messages = {
     REFRESH_TOKEN_EXPIRED: () => 'The refresh token has expired. Sign in again.',
     REFRESH_TOKEN_REUSED: () =>
       'This refresh token has already been used. For your safety the session was closed: sign in again.',
+    SESSION_NOT_FOUND: () => 'There is no such active session.',
+    PHONE_UNCHANGED: () => 'This number is already the one on your account.',
+    PHONE_TAKEN: () =>
+      'This number belongs to another account. Enter another number, or delete that account.',
     ADMIN_DISABLED: () => 'The admin console is disabled: set ADMIN_TOKEN to enable it.',
     ADMIN_TOKEN_INVALID: () => 'Wrong admin token.',
     BLOCK_NOT_FOUND: () => 'No block is in force for this prefix.',
+    DRIVER_PHONE_INVALID: (p: P) =>
+      `Nothing was added: not a valid mobile number, or given twice: ${p.phones}.`,
+    DRIVER_NOT_FOUND: () => 'This number is not on the driver roster.',
+    DRIVER_NOT_REGISTERED: () => 'This number is not registered as a driver. Contact your taxi fleet.',
+    PASSKEYS_DISABLED: () => 'Passkeys are disabled on this server: set PASSKEY_RP_ID to enable them.',
+    PASSKEY_CHALLENGE_INVALID: () => 'The passkey request has expired or was already used. Please try again.',
+    PASSKEY_INVALID: () => 'The passkey could not be verified. Please try again.',
+    PASSKEY_UNKNOWN: () => 'This passkey is not registered. Sign in with a code and add it again.',
+    PASSKEY_NOT_FOUND: () => 'Passkey not found.',
+    PASSKEY_ALREADY_REGISTERED: () => 'This passkey is already registered.',
+    PASSKEY_LIMIT: (p: P) => `You already have ${p.max} passkeys. Delete one to add another.`,
     METRICS_UNAUTHORIZED: () => 'Missing or wrong metrics token: send Authorization: Bearer <METRICS_TOKEN>.',
     METRICS_FORBIDDEN: () =>
       'Metrics are served only to this machine (127.0.0.1) unless METRICS_TOKEN is set.',

@@ -10,8 +10,14 @@ export const mins = (s: unknown) => Math.max(1, Math.ceil(Number(s) / 60))
 export const uz = {
   otpSent: (p: P) =>
     `Tasdiqlash kodi ${p.phone} raqamiga yuborildi. Kod ${p.minutes} daqiqa davomida amal qiladi.`,
+  // The code went into Telegram first (docs/TELEGRAM.uz.md): where to look for it.
+  otpSentTelegram: (p: P) =>
+    `Tasdiqlash kodi Telegram orqali yuborildi: ${p.phone} raqamidagi Telegram hisobingizda "Verification Codes" chatini oching. Kod ${p.minutes} daqiqa davomida amal qiladi.`,
   smsBody: (p: P) =>
     `Royal Taxi tasdiqlash kodi: ${p.code}\nKod ${p.minutes} daqiqa davomida amal qiladi.\nAgar siz bu kodni so'ramagan bo'lsangiz, bu xabarni e'tiborsiz qoldiring.`,
+  // With a line for the phone to fill the code in from: shorter, so the whole stays one segment (GSM-7, 160).
+  smsAutofillBody: (p: P) =>
+    `Royal Taxi tasdiqlash kodi: ${p.code}\nKod ${p.minutes} daqiqa amal qiladi. So'ramagan bo'lsangiz, e'tibor bermang.`,
   // A rejected body's `detail`: one sentence per field, naming it as a rider would (the machine detail is
   // `errors`); a generic one for an unknown field or a field without a sentence of its own.
   validation: {
@@ -19,6 +25,9 @@ export const uz = {
       phone: () => "Telefon raqami +998901234567 ko'rinishida bo'lishi kerak.",
       code: () => "Kod 4–10 ta raqamdan iborat bo'lishi kerak.",
       language: () => "Til uz, ru yoki en bo'lishi kerak.",
+      client: () => "Mijoz android, ios yoki web bo'lishi kerak.",
+      app: () => "Ilova passenger yoki driver bo'lishi kerak.",
+      channel: () => "Kanal telegram yoki sms bo'lishi kerak.",
       captcha_token: () => "CAPTCHA tokeni 4096 belgigacha bo'lgan bo'sh bo'lmagan matn bo'lishi kerak.",
       refresh_token: () => "Yangilash tokeni 1–512 belgidan iborat matn bo'lishi kerak.",
       full_name: () =>
@@ -50,9 +59,28 @@ export const uz = {
     REFRESH_TOKEN_EXPIRED: () => 'Yangilash tokenining muddati tugagan. Qaytadan kiring.',
     REFRESH_TOKEN_REUSED: () =>
       'Bu yangilash tokeni allaqachon ishlatilgan. Xavfsizlik uchun seans yopildi: qaytadan kiring.',
+    SESSION_NOT_FOUND: () => "Bunday faol seans yo'q.",
+    PHONE_UNCHANGED: () => 'Bu raqam allaqachon hisobingizga biriktirilgan.',
+    PHONE_TAKEN: () =>
+      "Bu raqam boshqa hisobga biriktirilgan. Boshqa raqam kiriting yoki o'sha hisobni o'chiring.",
     ADMIN_DISABLED: () => "Boshqaruv paneli o'chirilgan: uni yoqish uchun ADMIN_TOKEN sozlamasini kiriting.",
     ADMIN_TOKEN_INVALID: () => "Administrator tokeni noto'g'ri.",
     BLOCK_NOT_FOUND: () => "Bu prefiks uchun amaldagi blok yo'q.",
+    DRIVER_PHONE_INVALID: (p: P) =>
+      `Hech narsa qo'shilmadi: noto'g'ri mobil raqam yoki ikki marta berilgan: ${p.phones}.`,
+    DRIVER_NOT_FOUND: () => "Bu raqam haydovchilar ro'yxatida yo'q.",
+    DRIVER_NOT_REGISTERED: () =>
+      "Bu raqam haydovchi sifatida ro'yxatdan o'tmagan. Taksoparkingizga murojaat qiling.",
+    PASSKEYS_DISABLED: () =>
+      "Bu serverda kirish kalitlari o'chirilgan: ularni yoqish uchun PASSKEY_RP_ID sozlamasini kiriting.",
+    PASSKEY_CHALLENGE_INVALID: () =>
+      "Kirish kaliti so'rovining muddati o'tgan yoki u allaqachon ishlatilgan. Qaytadan urinib ko'ring.",
+    PASSKEY_INVALID: () => "Kirish kalitini tekshirib bo'lmadi. Qaytadan urinib ko'ring.",
+    PASSKEY_UNKNOWN: () => "Bu kirish kaliti ro'yxatdan o'tmagan. Kod bilan kiring va uni qaytadan qo'shing.",
+    PASSKEY_NOT_FOUND: () => 'Kirish kaliti topilmadi.',
+    PASSKEY_ALREADY_REGISTERED: () => "Bu kirish kaliti allaqachon ro'yxatdan o'tgan.",
+    PASSKEY_LIMIT: (p: P) =>
+      `Sizda allaqachon ${p.max} ta kirish kaliti bor. Yangisini qo'shish uchun bittasini o'chiring.`,
     METRICS_UNAUTHORIZED: () =>
       "Metrika tokeni yo'q yoki noto'g'ri: Authorization: Bearer <METRICS_TOKEN> sarlavhasini yuboring.",
     METRICS_FORBIDDEN: () =>

@@ -7,10 +7,20 @@ import type { CodeStore } from './codes/index.js'
 import { PostgresCodeStore } from './codes/postgres.js'
 import { RedisCodeStore } from './codes/redis.js'
 import { SqliteCodeStore } from './codes/sqlite.js'
+import type { DriverStore } from './drivers/index.js'
+import { PostgresDriverStore } from './drivers/postgres.js'
+import { SqliteDriverStore } from './drivers/sqlite.js'
+import type { SigningKeyStore } from './keys/index.js'
+import { PostgresSigningKeyStore } from './keys/postgres.js'
+import { SqliteSigningKeyStore } from './keys/sqlite.js'
 import type { LimitStore } from './limits/index.js'
 import { PostgresLimitStore } from './limits/postgres.js'
 import { RedisLimitStore } from './limits/redis.js'
 import { SqliteLimitStore } from './limits/sqlite.js'
+import type { ChallengeStore, PasskeyStore } from './passkeys/index.js'
+import { PostgresChallengeStore, PostgresPasskeyStore } from './passkeys/postgres.js'
+import { RedisChallengeStore } from './passkeys/redis.js'
+import { SqliteChallengeStore, SqlitePasskeyStore } from './passkeys/sqlite.js'
 import type { SessionStore } from './sessions/index.js'
 import { PostgresSessionStore } from './sessions/postgres.js'
 import { SqliteSessionStore } from './sessions/sqlite.js'
@@ -32,6 +42,11 @@ export interface Stores {
   limits: LimitStore
   blocks: BlockStore
   stats: StatsStore
+  drivers: DriverStore
+  keys: SigningKeyStore
+  passkeys: PasskeyStore
+  /** WebAuthn challenges: in Redis when it is configured, like codes. */
+  challenges: ChallengeStore
 }
 
 /**
@@ -48,6 +63,10 @@ export function openStores(database: DatabaseHandle, redis: RedisBackend | null)
       limits: redis ? new RedisLimitStore(redis) : new SqliteLimitStore(sqlite),
       blocks: new SqliteBlockStore(sqlite),
       stats: new SqliteStatsStore(sqlite),
+      drivers: new SqliteDriverStore(sqlite),
+      keys: new SqliteSigningKeyStore(sqlite),
+      passkeys: new SqlitePasskeyStore(sqlite),
+      challenges: redis ? new RedisChallengeStore(redis) : new SqliteChallengeStore(sqlite),
     }
   }
   const { pool } = database
@@ -58,6 +77,10 @@ export function openStores(database: DatabaseHandle, redis: RedisBackend | null)
     limits: redis ? new RedisLimitStore(redis) : new PostgresLimitStore(pool),
     blocks: new PostgresBlockStore(pool),
     stats: new PostgresStatsStore(pool),
+    drivers: new PostgresDriverStore(pool),
+    keys: new PostgresSigningKeyStore(pool),
+    passkeys: new PostgresPasskeyStore(pool),
+    challenges: redis ? new RedisChallengeStore(redis) : new PostgresChallengeStore(pool),
   }
 }
 

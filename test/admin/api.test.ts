@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { AdminService } from '../../src/admin/service.js'
 import { SmsError } from '../../src/channels/provider.js'
 import { loadConfig } from '../../src/config.js'
 import { BACKENDS, buildTestApp, FakeSms, post } from '../helpers.js'
-import { ADMIN_ENV, ADMIN_TOKEN, auth, seedEvents, seedMessages, tashkent } from './seed.js'
+import { ADMIN_ENV, ADMIN_TOKEN, auth, seedEvents, seedMessages, tashkent, tashkentReports } from './seed.js'
 
 const get = (
   ta: { app: import('fastify').FastifyInstance },
@@ -385,13 +384,7 @@ for (const backend of BACKENDS) {
       { phone: '+998901000004', at: tashkent('2026-01-15', '10:00'), attempts: [['eskiz', 'sent']] },
     ])
     const now = tashkent('2026-01-15', '12:00')
-    const service = new AdminService({
-      db: ta.app.storage.db.db,
-      limits: ta.app.stores.limits,
-      blocks: ta.app.stores.blocks,
-      providers: [],
-      timeZone: 'Asia/Tashkent',
-    })
+    const service = tashkentReports(ta.app)
     const b = await service.billing('2025-12-31', '2026-01-15', now)
     assert.equal(b.days.length, 16)
     const day = (d: string) => b.days.indexOf(d)

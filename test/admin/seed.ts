@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { AdminService } from '../../src/admin/service.js'
 import type { NewSmsLog, OtpEventKind, SmsStatus } from '../../src/db/schema.js'
 
 /** Prices the seeds charge per attempt that reached a gateway: Eskiz in so'm, Twilio in dollars. */
@@ -15,6 +16,16 @@ export const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
 
 /** Epoch ms of a wall-clock time in Tashkent (UTC+5, no DST). */
 export const tashkent = (day: string, time = '12:00') => Date.parse(`${day}T${time}:00+05:00`)
+
+/** The admin reports over `app`'s database in Tashkent's days, for a test to ask with a `now` of its own. */
+export const tashkentReports = (app: FastifyInstance) =>
+  new AdminService({
+    db: app.storage.db.db,
+    limits: app.stores.limits,
+    blocks: app.stores.blocks,
+    providers: [],
+    timeZone: 'Asia/Tashkent',
+  })
 
 export interface SeedMessage {
   phone: string

@@ -50,6 +50,8 @@ export async function cli(
     env?: Record<string, string>
     signal?: AbortSignal
     onOut?: (line: string) => void
+    /** What the person at the terminal types when asked; no terminal when absent. */
+    answer?: string
   } = {},
 ): Promise<CliResult> {
   const out: string[] = []
@@ -64,6 +66,7 @@ export async function cli(
       err: (s) => err.push(s),
       processEnv: options.env ?? {},
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.answer !== undefined ? { ask: async () => options.answer as string } : {}),
       exitCode: 0,
     },
   )

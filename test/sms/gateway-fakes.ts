@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
+import type { EskizSettings } from '../../src/channels/eskiz/settings.js'
 import { prismSkipReasonFor, SHARED } from '../prism.js'
 
 export const ESKIZ_SPEC = join(SHARED, 'eskiz', 'openapi.yaml')
@@ -62,25 +63,37 @@ export async function fakeGateway(t: TestContext, answers: FakeGateway['answers'
         Math.min(served++, fake.answers.length - 1)
       ] as FakeGateway['answers'][number]
       const answer = typeof script === 'function' ? script(received) : script
-      const reply = () => {
-        if (res.destroyed) return
+      replyAfter(res, answer.delayMs, () => {
         const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {})
         res.writeHead(answer.status, {
           'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json',
         })
         res.end(text)
-      }
-      if (answer.delayMs) setTimeout(reply, answer.delayMs).unref()
-      else reply()
+      })
     })
   })
+  fake.url = await listenLocally(t, server)
+  return fake
+}
+
+/** Answers after `delayMs` (a slow gateway), unless the client has hung up by then. */
+export function replyAfter(res: ServerResponse, delayMs: number | undefined, reply: () => void): void {
+  const send = () => {
+    if (!res.destroyed) reply()
+  }
+  if (delayMs) setTimeout(send, delayMs).unref()
+  else send()
+}
+
+/** Listens on a free loopback port until the test ends, and answers the base URL. */
+export async function listenLocally(t: TestContext, server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   t.after(async () => {
+    // Connections a client keeps alive (or a slow answer holds) would keep close() waiting.
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
   })
-  return fake
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 /** Settings enabling Playmobile at `playmobileUrl` and the HTTP gateway at `httpUrl`, as the server reads them. */
@@ -94,6 +107,15 @@ export function localGatewaysEnv(playmobileUrl: string, httpUrl: string): Record
     HTTP_SMS_SECRET: 'http-gateway-secret-0123',
   }
 }
+
+/** The Eskiz connector's settings for a gateway at `baseUrl`: the account of eskizEnv. */
+export const eskizSettings = (baseUrl: string, callbackUrl: string | null = null): EskizSettings => ({
+  email: 'ops@royaltaxi.uz',
+  password: 'eskiz-secret-pass',
+  from: '4546',
+  baseUrl,
+  callbackUrl,
+})
 
 /** Settings enabling Eskiz at `baseUrl`, as the server reads them. */
 export const eskizEnv = (baseUrl: string, extra: Record<string, string> = {}): Record<string, string> => ({

@@ -42,6 +42,7 @@ test('Twilio provider against the Prism mock of twilio_api_v2010.json', {
         '✅ Twilio SMS service initialized successfully',
         'SMS routes: UZ=twilio; *=twilio',
         `Start-up: test mode | database SQLite ${ta.dir}/test.db | Redis none | gateways twilio | routes UZ=twilio; *=twilio | admin off`,
+        `🔑 Made the first token signing key ${ta.app.keyRing.current().kid} (EdDSA)`,
       ])
 
       const res = await post(ta.app, '/api/v1/auth/send-otp', { phone: PHONE })
@@ -50,6 +51,7 @@ test('Twilio provider against the Prism mock of twilio_api_v2010.json', {
         message: 'Tasdiqlash kodi +998901234567 raqamiga yuborildi. Kod 5 daqiqa davomida amal qiladi.',
         phone: PHONE,
         expires_in: 300,
+        channel: 'sms',
       })
 
       // What Prism made of the request: accepted, with no contract violation reported.

@@ -1,8 +1,6 @@
 import type { Command } from 'commander'
-import { migrate } from '../../db/index.js'
-import type { BlockedPrefix, BlockStore } from '../../stores/blocks/index.js'
-import { openStores } from '../../stores/index.js'
-import { type CliContext, CliError, cliConfig, type GlobalOptions, withDatabase } from '../context.js'
+import type { BlockedPrefix } from '../../stores/blocks/index.js'
+import { type CliContext, CliError, formatTable, withStores } from '../context.js'
 
 function when(ms: number | null): string {
   return ms === null ? 'until removed' : new Date(ms).toISOString().replace('.000Z', 'Z')
@@ -24,16 +22,7 @@ export function formatBlocks(blocks: BlockedPrefix[], now = Date.now()): string 
     status(b, now),
     b.detail,
   ])
-  const header = ['PREFIX', 'REASON', 'BLOCKED AT', 'UNTIL', 'STATUS', 'DETAIL']
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
+  return formatTable(['PREFIX', 'REASON', 'BLOCKED AT', 'UNTIL', 'STATUS', 'DETAIL'], rows)
 }
 
 /** `royal-taxi blocks list|remove`: the number prefixes the SMS-pumping detector (src/abuse) blocked. */
@@ -41,21 +30,15 @@ export function registerBlocks(program: Command, ctx: CliContext): void {
   const blocks = program
     .command('blocks')
     .description('number prefixes blocked from receiving codes (SMS pumping)')
-  // The table comes with a migration: applied first, as the server does, so a fresh database lists nothing.
-  const withMigrated = async <T>(command: Command, work: (store: BlockStore) => Promise<T>) => {
-    const config = cliConfig(ctx, command.optsWithGlobals<GlobalOptions>())
-    return await withDatabase(config, async (handle) => {
-      await migrate(handle)
-      return await work(openStores(handle, null).blocks)
-    })
-  }
   blocks
     .command('list')
     .description('the blocks in force, newest first')
     .option('--all', 'with expired and removed blocks (the history)')
     .option('--json', 'print the rows as JSON')
     .action(async (options: { all?: boolean; json?: boolean }, command: Command) => {
-      const rows = await withMigrated(command, (store) => store.list({ all: options.all === true }))
+      const rows = await withStores(ctx, command, (stores) =>
+        stores.blocks.list({ all: options.all === true }),
+      )
       ctx.out(options.json ? JSON.stringify(rows, null, 2) : formatBlocks(rows))
     })
   blocks
@@ -63,7 +46,7 @@ export function registerBlocks(program: Command, ctx: CliContext): void {
     .description('lift the block of a prefix (the detector leaves it alone for one window)')
     .argument('<prefix>', 'the blocked prefix, e.g. +998901234')
     .action(async (prefix: string, _options: unknown, command: Command) => {
-      const removed = await withMigrated(command, (store) => store.remove(prefix, 'cli'))
+      const removed = await withStores(ctx, command, (stores) => stores.blocks.remove(prefix, 'cli'))
       if (!removed) throw new CliError(`no active block for ${prefix}`)
       ctx.out(`Block of ${prefix} removed.`)
     })

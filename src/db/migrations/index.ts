@@ -6,6 +6,11 @@ import { otpEvents } from './004_otp_events.js'
 import { refreshTokensSplit } from './005_refresh_tokens_split.js'
 import { numberLimits } from './006_number_limits.js'
 import { limitKeys } from './007_limit_keys.js'
+import { drivers } from './008_drivers.js'
+import { deliveryChannels } from './009_delivery_channels.js'
+import { signingKeys } from './010_signing_keys.js'
+import { sessionDevices } from './011_session_devices.js'
+import { passkeys } from './012_passkeys.js'
 import type { MigrationContext } from './context.js'
 
 // One list of migrations for both engines; a migration that must differ asks `dialect`. Imported statically
@@ -18,6 +23,11 @@ const MIGRATIONS = {
   '005_refresh_tokens_split': refreshTokensSplit,
   '006_number_limits': numberLimits,
   '007_limit_keys': limitKeys,
+  '008_drivers': drivers,
+  '009_delivery_channels': deliveryChannels,
+  '010_signing_keys': signingKeys,
+  '011_session_devices': sessionDevices,
+  '012_passkeys': passkeys,
 } satisfies Record<string, (ctx: MigrationContext) => Migration>
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
