@@ -27,7 +27,7 @@ export type DatabaseHandle =
  */
 export function openDatabase(
   config: DatabaseSettings,
-  options: { groupCommit?: boolean } = {},
+  options: { groupCommit?: boolean; onWarning?: (message: string) => void } = {},
 ): DatabaseHandle {
   if (config.kind === 'sqlite') {
     const sqlite = new SqliteConnection(config.path, options)
@@ -37,8 +37,8 @@ export function openDatabase(
       sqlite,
       db,
       close: async () => {
-        // Kysely's destroy closes the connection; what is pending is committed first.
-        sqlite.close()
+        // What is pending is committed first, and the checkpoint thread stopped last.
+        await sqlite.close()
       },
     }
   }

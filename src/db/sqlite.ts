@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
+import { startCheckpointer } from './checkpointer.js'
 
 /**
  * The embedded database's one connection, as the SQLite stores (src/stores/<aggregate>/sqlite.ts) use it:
@@ -17,6 +18,8 @@ export class SqliteConnection {
   readonly db: SQLite.Database
   private readonly statements = new Map<string, SQLite.Statement>()
   private readonly groupCommit: boolean
+  /** The checkpoint thread of the server's connection (none for the CLI's). */
+  private readonly checkpointer: { stop(): Promise<void> } | null = null
   /** The batch open now: its BEGIN has run and its COMMIT is scheduled for the end of the turn. */
   private batch: { done: Promise<void>; settle: (err?: unknown) => void } | null = null
   /**
@@ -25,7 +28,7 @@ export class SqliteConnection {
    */
   private readonly atomically: <T>(fn: () => T) => T
 
-  constructor(path: string, options: { groupCommit?: boolean } = {}) {
+  constructor(path: string, options: { groupCommit?: boolean; onWarning?: (message: string) => void } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     this.db = new SQLite(path)
     // WAL lets readers run beside the writer; busy_timeout waits for a lock instead of failing at once when
@@ -34,10 +37,14 @@ export class SqliteConnection {
     this.db.pragma('synchronous = NORMAL')
     this.db.pragma('busy_timeout = 5000')
     this.db.pragma('foreign_keys = ON')
+    this.groupCommit = options.groupCommit ?? false
     // The log is copied back into the database inside whichever commit crosses this many pages; a hot page
     // written many times in between is copied once, so rarer checkpoints copy less (SQLite's default: 1000).
-    this.db.pragma('wal_autocheckpoint = 10000')
-    this.groupCommit = options.groupCommit ?? false
+    // The server copies it on a thread of its own (checkpointer.ts), and its own checkpoint, rarer still,
+    // finds that work done and lets the log start over.
+    const serving = this.groupCommit && path !== ':memory:'
+    this.db.pragma(`wal_autocheckpoint = ${serving ? 64000 : 10000}`)
+    if (serving) this.checkpointer = startCheckpointer(path, options.onWarning ?? (() => {}))
     this.atomically = this.db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T
   }
 
@@ -98,10 +105,14 @@ export class SqliteConnection {
     }
   }
 
-  /** Commits what is pending and closes the connection. */
-  close(): void {
+  /**
+   * Commits what is pending and closes the connection, then the checkpoint thread's: the last connection to
+   * close folds the log into the file and removes it.
+   */
+  async close(): Promise<void> {
     this.commit()
     this.db.close()
+    await this.checkpointer?.stop()
   }
 
   /** The batch this turn's writes go into, opened by the turn's first write. */

@@ -18,7 +18,7 @@ declare module 'fastify' {
 /** Opens and migrates the database, connects Redis when configured, and builds the stores over them. */
 export const storagePlugin = fp(
   async (app: FastifyInstance, { config }: { config: Pick<Config, 'database' | 'redis'> }) => {
-    const db = openDatabase(config.database, { groupCommit: true })
+    const db = openDatabase(config.database, { groupCommit: true, onWarning: (m) => app.log.warn(m) })
     let redis: Redis | null = null
     try {
       // A database that cannot be reached is named with its address (never its password) before anything else.

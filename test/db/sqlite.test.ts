@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test, { type TestContext } from 'node:test'
+import { setTimeout } from 'node:timers/promises'
 import SQLite from 'better-sqlite3'
 import { RateLimiterSQLite } from 'rate-limiter-flexible'
 import { SqliteConnection } from '../../src/db/sqlite.js'
@@ -16,9 +17,9 @@ function open(t: TestContext, groupCommit = true) {
     create table parent (id integer primary key);
     create table child (parent_id integer references parent(id) deferrable initially deferred);`)
   const other = new SQLite(file, { readonly: true })
-  t.after(() => {
+  t.after(async () => {
     other.close()
-    if (conn.db.open) conn.close()
+    if (conn.db.open) await conn.close()
     rmSync(dir, { recursive: true, force: true })
   })
   const insert = (text: string) => conn.prepare('insert into notes (text) values (?)').run(text)
@@ -69,7 +70,7 @@ test('a commit that fails rejects every write of its batch, and the next batch w
 test('closing commits what is pending', async (t) => {
   const { conn, insert, file } = open(t)
   void conn.write(() => insert('kept'))
-  conn.close()
+  await conn.close()
   const reopened = new SQLite(file)
   assert.deepEqual(reopened.prepare('select text from notes').all(), [{ text: 'kept' }])
   reopened.close()
@@ -174,4 +175,26 @@ test('run() commits one statement with the batch; a failing one rejects alone', 
   await assert.rejects(conn.run('insert into notes (text) values (?)', null), /NOT NULL/)
   assert.equal((await kept).changes, 1)
   assert.deepEqual(seen(), ['kept'])
+})
+
+test("the server's connection copies its log into the file on a thread of its own, and leaves no log when closed", async (t) => {
+  const { conn, insert, file } = open(t)
+  await conn.write(() => insert('first'))
+  const before = statSync(file).size
+  await conn.write(() => {
+    for (let i = 0; i < 500; i++) insert(`note ${i} ${'x'.repeat(200)}`)
+  })
+  // Far below the connection's own checkpoint size: only the thread (a pass every 50 ms) copies these pages.
+  for (let waited = 0; statSync(file).size === before && waited < 5000; waited += 50) await setTimeout(50)
+  assert.ok(statSync(file).size > before, 'the log was copied into the database file')
+  await conn.close()
+  assert.equal(existsSync(`${file}-wal`), false, 'the last connection to close removed the log')
+})
+
+test("the CLI's connection starts no checkpoint thread", async (t) => {
+  const { conn, insert, file } = open(t, false)
+  const before = statSync(file).size
+  for (let i = 0; i < 200; i++) await conn.write(() => insert(`note ${i} ${'x'.repeat(200)}`))
+  await setTimeout(300)
+  assert.equal(statSync(file).size, before, 'nothing copied the log yet')
 })
