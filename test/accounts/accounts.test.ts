@@ -242,3 +242,21 @@ test('a code to delete the account lives 5 minutes, however long sign-in codes l
   assert.equal(sent.json().expires_in, 300)
   assert.match(ta.sms.sent.at(-1)?.text ?? '', /\b5 min/)
 })
+
+test('the OpenAPI document shows every account endpoint, with its security', async (t) => {
+  const ta = await buildTestApp(t)
+  const { paths } = (await ta.app.inject({ method: 'GET', url: '/openapi.json' })).json()
+  for (const [path, method] of [
+    ['/api/v1/users/me/sessions', 'get'],
+    ['/api/v1/users/me/sessions/{id}', 'delete'],
+    ['/api/v1/auth/logout-all', 'post'],
+    ['/api/v1/users/me/phone', 'post'],
+    ['/api/v1/users/me/phone/verify', 'post'],
+    ['/api/v1/users/me/delete/send-otp', 'post'],
+    ['/api/v1/users/me', 'delete'],
+  ] as const) {
+    const operation = paths[path]?.[method]
+    assert.ok(operation, `${method} ${path}`)
+    assert.deepEqual(operation.security, [{ bearerAuth: [] }], path)
+  }
+})
