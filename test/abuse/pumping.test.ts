@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import { numberPrefix } from '../../src/abuse/blocks.js'
 import { BLOCKS_REFRESH_MS } from '../../src/abuse/pumping.js'
 import { ADMIN_ENV, auth } from '../admin/seed.js'
-import { cli as runCli } from '../cli/helpers.js'
+import { cli as runCli, runCliProcess } from '../cli/helpers.js'
 import { BACKENDS, buildTestApp, post, type TestApp } from '../helpers.js'
 
 const SEND = '/api/v1/auth/send-otp'
@@ -119,11 +119,11 @@ test('CLI: blocks list | remove, --help, one-line errors', async (t) => {
   await send(ta, inPrefix(1))
   await send(ta, inPrefix(2))
   const env = { DATABASE_URL: `sqlite:${join(ta.dir, 'test.db')}`, LOG_FILE: '-' }
+  // The CLI runs as another process, as operators run it. In this process its writes would wait for the
+  // lock synchronously, holding the event loop, so a write of the service's open at that moment (a timer's:
+  // the statistics, the key ring) could never commit, and the CLI would give up after its busy timeout.
   const cli = async (...argv: string[]) => {
-    // The CLI runs in this process: its writes wait for the lock synchronously, so the service's writes of
-    // this turn of the event loop must be committed first (as they would be were the CLI another process).
-    await new Promise((resolve) => setImmediate(resolve))
-    const r = await runCli(argv, { env })
+    const r = await runCliProcess(argv, env)
     return { code: r.code, out: r.stdout, err: r.stderr }
   }
   const list = await cli('blocks', 'list')

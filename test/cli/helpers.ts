@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -71,6 +72,25 @@ export async function cli(
     },
   )
   return { code, stdout: out.join('\n'), stderr: err.join('\n') }
+}
+
+/**
+ * Runs `royal-taxi <args>` as a process of its own (the TypeScript source through tsx), with only `env`
+ * and the PATH: for a test that runs the service in this process, whose event loop a CLI run here would hold
+ * while it waits for a database lock.
+ */
+export function runCliProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
+        resolve({ code, stdout: stdout.replace(/\n$/, ''), stderr: stderr.replace(/\n$/, '') })
+      },
+    )
+  })
 }
 
 export interface FakeResponse {
