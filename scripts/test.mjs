@@ -38,7 +38,15 @@ const result = spawnSync(
   // --test-force-exit: a file whose tests are over (a browser test that timed out included) ends even if a
   // hung Chromium or server would keep its event loop alive; without it one such file held CI until its
   // outer timeout.
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', '--test-reporter=spec', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-force-exit',
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit' },
 )
 await dropTestSchemas()
