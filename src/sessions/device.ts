@@ -25,11 +25,10 @@ export function deviceOf(
 ): Device {
   const parsed = userAgent ? Bowser.parse(userAgent.slice(0, 512)) : undefined
   const os = parsed?.os.name
-  const platform: Platform =
-    os === 'Android' ? 'android' : os === 'iOS' ? 'ios' : parsed?.browser.name ? 'web' : 'other'
-  const model = parsed?.platform.model
   const browser = parsed?.browser.name
-  const made = browser && os ? `${browser} on ${model ?? os}` : model ? model : os ? os : 'Unknown device'
+  const model = parsed?.platform.model
+  const platform: Platform = os === 'Android' ? 'android' : os === 'iOS' ? 'ios' : browser ? 'web' : 'other'
+  const made = browser && os ? `${browser} on ${model ?? os}` : model || os || 'Unknown device'
   return { name: (deviceName?.trim() || made).slice(0, MAX_NAME), platform, country }
 }
 
