@@ -99,6 +99,11 @@ export interface SmsProvider {
    * be asked.
    */
   status?(query: StatusQuery, signal: AbortSignal): Promise<GatewayStatus | null>
+  /**
+   * Tells the gateway that the code of its message `providerMessageId` was entered, for gateways that ask to
+   * know (Telegram Gateway's checkVerificationStatus, for its conversion statistics).
+   */
+  verified?(providerMessageId: string, code: string, signal: AbortSignal): Promise<void>
   /** Releases connections on shutdown. */
   close?(): Promise<void>
 }

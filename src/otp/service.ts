@@ -236,6 +236,8 @@ export class OtpService {
       case 'right': {
         if (isTest) return await signIn(phone)
         this.events.record('verified', parsed, ip)
+        // Beside the sign-in, not waited for: a gateway's statistics must not hold it up (it never throws).
+        void this.sms.codeVerified(phone, code, Date.now() - this.settings.otp.ttlSeconds * 1000)
         // Best effort: a statistic must not fail a sign-in (neither call throws).
         const [signedIn] = await Promise.all([signIn(phone), refund(), this.guard.recordVerified(phone)])
         return signedIn

@@ -169,6 +169,29 @@ export class SmsSender {
   }
 
   /**
+   * Tells the gateways that ask to know (Telegram) that the code of the newest send to `phone` since `since`
+   * was entered. Best effort and off the sign-in's path: it never throws, and with no such gateway enabled it
+   * costs nothing (no look into the SMS log).
+   */
+  async codeVerified(phone: string, code: string, since: number): Promise<void> {
+    if (!this.providers.some((p) => p.verified)) return
+    try {
+      for (const m of await this.smsLog.lastSend(phone, since)) {
+        const provider = this.byName.get(m.provider)
+        if (provider?.verified)
+          await withTimeout(this.options.timeoutMs, async (signal) =>
+            provider.verified?.(m.providerMessageId, code, signal),
+          )
+      }
+    } catch (err) {
+      this.log.warn(
+        { err },
+        `could not tell the gateway that the code sent to ${phone} was entered: ${(err as Error).message}`,
+      )
+    }
+  }
+
+  /**
    * After a step that waits: records the wait, with the code sealed for the next step. A failure to record it
    * costs only the fallback (the code is already on its way), so it is logged, not thrown.
    */

@@ -221,6 +221,7 @@ test('circuit breaker: a trial that never reached the provider (the SMS log fail
       failed: (row) => smsLog.failed(row),
       applyReceipt: (receipt) => smsLog.applyReceipt(receipt),
       stale: (since, before, limit) => smsLog.stale(since, before, limit),
+      lastSend: (phone, since) => smsLog.lastSend(phone, since),
       resolve: (resolution) => smsLog.resolve(resolution),
       watch: (w) => smsLog.watch(w),
       claimDue: (now, leaseMs, limit) => smsLog.claimDue(now, leaseMs, limit),

@@ -295,4 +295,36 @@ for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
         [85, 'UZS', 0.0067, 'provider', T0 + 9000, 'delivered'],
       )
     })
+
+    test('lastSend: the accepted messages of the newest send to a number within the window', async (t) => {
+      const e = await engine.open(t)
+      const log = e.stores.smsLog
+      const answer = (id: string, providerMessageId: string) =>
+        log.sent({ id, status: 'sent', providerMessageId, at: T0 + 50, durationMs: 5, reported: null })
+      // An older send, then the newest: Telegram, its fallback SMS, and an attempt the gateway refused.
+      await log.pending(pendingAttempt('old', { requestId: 'r1', provider: 'telegram', at: T0 }))
+      await answer('old', 'tg-old')
+      await log.pending(pendingAttempt('tg', { requestId: 'r2', provider: 'telegram', at: T0 + 10 }))
+      await answer('tg', 'tg-new')
+      await log.pending(pendingAttempt('refused', { requestId: 'r2', attempt: 2, at: T0 + 11 }))
+      await log.failed({
+        id: 'refused',
+        errorCode: 'unavailable',
+        errorMessage: 'down',
+        at: T0 + 12,
+        durationMs: 1,
+        billed: false,
+      })
+      await log.pending(pendingAttempt('sms', { requestId: 'r2', attempt: 3, provider: 'http', at: T0 + 13 }))
+      await answer('sms', 'gw-1')
+      // Another number's send, newer still, is not this number's.
+      await log.pending(pendingAttempt('other', { requestId: 'r3', phone: '+998907654321', at: T0 + 20 }))
+
+      assert.deepEqual(await log.lastSend('+998901234567', T0), [
+        { provider: 'telegram', providerMessageId: 'tg-new' },
+        { provider: 'http', providerMessageId: 'gw-1' },
+      ])
+      assert.deepEqual(await log.lastSend('+998901234567', T0 + 14), [], 'none within the window')
+      assert.deepEqual(await log.lastSend('+998900000000', T0), [])
+    })
   })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildTestApp, post } from '../helpers.js'
 import { fakeGateway } from '../sms/gateway-fakes.js'
-import { fakeTelegram, TELEGRAM_TOKEN, telegramEnv } from '../sms/telegram-fake.js'
+import { type FakeTelegram, fakeTelegram, TELEGRAM_TOKEN, telegramEnv } from '../sms/telegram-fake.js'
 
 const PHONE = '+998901234567'
 const SEND = '/api/v1/auth/send-otp'
@@ -67,6 +67,58 @@ test('the code goes into Telegram: the exact request, the answer, the SMS-log ro
   assert.equal(row.fallback, null)
   // The code Telegram carries is the one stored (checked below the sign-in, which has its own tests).
   assert.equal(await g.ta.app.otp.verify(PHONE, code, '127.0.0.1', async () => 'signed in'), 'signed in')
+  assert.ok(!g.ta.logs.text().includes(TELEGRAM_TOKEN), 'the token reached a log line')
+})
+
+/** Waits until the fake has been called `method` (the call after a sign-in is not waited for by the service). */
+async function calledWith(tg: FakeTelegram, method: string) {
+  for (let i = 0; i < 100 && !tg.calls.some((c) => c.method === method); i++)
+    await new Promise((r) => setTimeout(r, 20))
+  return tg.calls.filter((c) => c.method === method)
+}
+
+test('a right code is reported to Telegram (checkVerificationStatus); a wrong one is not; Telegram down fails no sign-in', async (t) => {
+  const g = await telegramThenSms(t)
+  g.tg.onTelegram.add(PHONE)
+  assert.equal((await post(g.ta.app, SEND, { phone: PHONE })).statusCode, 200)
+  const code = String(g.tg.calls[0]?.params.code)
+  const wrong = code === '000000' ? '111111' : '000000'
+  assert.equal(
+    (await post(g.ta.app, '/api/v1/auth/verify-otp', { phone: PHONE, code: wrong })).statusCode,
+    400,
+  )
+  const ok = await post(g.ta.app, '/api/v1/auth/verify-otp', { phone: PHONE, code })
+  assert.equal(ok.statusCode, 200, ok.body)
+  const checks = await calledWith(g.tg, 'checkverificationstatus')
+  assert.deepEqual(
+    checks.map((c) => c.params),
+    [{ request_id: 'tg-1', code }],
+    'once, for the right code only, with the request that carried it',
+  )
+
+  // The next code goes by SMS at the user's wish: no Telegram request to report.
+  const bySms = await post(g.ta.app, SEND, { phone: PHONE, channel: 'sms' })
+  assert.equal(bySms.statusCode, 200)
+  const smsText = (g.http.received[0]?.json as { text?: string } | undefined)?.text ?? ''
+  const smsCode = /\d{6}/.exec(smsText)?.[0]
+  assert.equal(
+    (await post(g.ta.app, '/api/v1/auth/verify-otp', { phone: PHONE, code: smsCode })).statusCode,
+    200,
+  )
+
+  // Telegram down after the send: the sign-in still succeeds, and the failure is a warning in the log.
+  assert.equal((await post(g.ta.app, SEND, { phone: PHONE })).statusCode, 200)
+  const third = String(g.tg.calls.at(-1)?.params.code)
+  g.tg.httpStatus = 502
+  const signedIn = await post(g.ta.app, '/api/v1/auth/verify-otp', { phone: PHONE, code: third })
+  assert.equal(signedIn.statusCode, 200, signedIn.body)
+  for (let i = 0; i < 100 && !g.ta.logs.text().includes('could not tell the gateway'); i++)
+    await new Promise((r) => setTimeout(r, 20))
+  assert.match(
+    g.ta.logs.text(),
+    /"level":40,[^\n]*"msg":"could not tell the gateway that the code sent to \+998901234567 was entered: Telegram Gateway answered 502/,
+  )
+  assert.equal((await calledWith(g.tg, 'checkverificationstatus')).length, 2, 'the SMS code was not reported')
   assert.ok(!g.ta.logs.text().includes(TELEGRAM_TOKEN), 'the token reached a log line')
 })
 

@@ -86,6 +86,14 @@ export class TelegramGatewayProvider implements SmsProvider {
     }
   }
 
+  /**
+   * checkVerificationStatus with the code the user typed: Telegram asks senders to call it even when the code
+   * is their own (../shared/telegram-gateway.md).
+   */
+  async verified(requestId: string, code: string, signal: AbortSignal): Promise<void> {
+    await this.call('checkVerificationStatus', { request_id: requestId, code }, signal)
+  }
+
   /** One method call; the token goes in the Authorization header only, never in a URL that could be logged. */
   async call(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<RequestStatus> {
     const res = await gatewayFetch(

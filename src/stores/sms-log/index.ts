@@ -72,6 +72,12 @@ export interface ReceiptRecord {
 }
 
 /** `updated` when the receipt was new or moved the message on; `unknown_message` when no row matches. */
+/** A message a gateway accepted: its name and its id for the message. */
+export interface AcceptedMessage {
+  provider: string
+  providerMessageId: string
+}
+
 export type ReceiptResult = 'updated' | 'unchanged' | 'unknown_message'
 
 /**
@@ -93,6 +99,11 @@ export interface SmsLogStore {
    * window keeps the look on the created_at index (there is none on status).
    */
   stale(since: number, before: number, limit: number): Promise<StaleAttempt[]>
+  /**
+   * The messages gateways accepted for the newest send to `phone` made since `since` (all its attempts:
+   * Telegram's and a fallback SMS), to tell them its code was entered.
+   */
+  lastSend(phone: string, since: number): Promise<AcceptedMessage[]>
   /** Settles a stale attempt, only if it is still `pending` (a receipt that came meanwhile wins). */
   resolve(resolution: Resolution): Promise<boolean>
   /**

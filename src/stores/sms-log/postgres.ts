@@ -1,6 +1,7 @@
 import type { Pool } from 'pg'
 import { inTransaction } from '../../db/postgres.js'
 import {
+  type AcceptedMessage,
   type DeliveryWatch,
   type DueDelivery,
   type FailedAttempt,
@@ -82,6 +83,13 @@ const CLAIM = `update sms_deliveries set state = 'sending', claimed_until = $2, 
     expires_at as "expiresAt"`
 const SETTLE = `update sms_deliveries set state = $2, sealed = null, claimed_until = null, updated_at = $3
   where id = $1 and state = 'sending'`
+
+// The newest send found on the (phone, created_at) index, its attempts on the request_id one.
+const LAST_SEND = `select provider, provider_message_id as "providerMessageId" from sms_log
+  where request_id = (select request_id from sms_log where phone = $1 and created_at >= $2
+      order by created_at desc limit 1)
+    and provider_message_id is not null and status <> 'failed'
+  order by attempt`
 
 const STALE = `select id, provider, phone, provider_message_id as "providerMessageId", created_at as at
   from sms_log where created_at >= $1 and created_at < $2 and status = 'pending'
@@ -198,6 +206,10 @@ export class PostgresSmsLogStore implements SmsLogStore {
     const found = await this.pool.query<StaleAttempt>(STALE, [since, before, limit])
     // BIGINT arrives as text unless the pool parses it; times are numbers everywhere else.
     return found.rows.map((r) => ({ ...r, at: Number(r.at) }))
+  }
+
+  async lastSend(phone: string, since: number): Promise<AcceptedMessage[]> {
+    return (await this.pool.query<AcceptedMessage>(LAST_SEND, [phone, since])).rows
   }
 
   async watch(w: DeliveryWatch): Promise<void> {

@@ -1,5 +1,6 @@
 import type { SqliteConnection } from '../../db/sqlite.js'
 import {
+  type AcceptedMessage,
   type DeliveryWatch,
   type DueDelivery,
   type FailedAttempt,
@@ -69,6 +70,13 @@ const CLAIM = `update sms_deliveries set state = 'sending', claimed_until = ?, u
     expires_at as expiresAt`
 const SETTLE = `update sms_deliveries set state = ?, sealed = null, claimed_until = null, updated_at = ?
   where id = ? and state = 'sending'`
+
+// The newest send found on the (phone, created_at) index, its attempts on the request_id one.
+const LAST_SEND = `select provider, provider_message_id as providerMessageId from sms_log
+  where request_id = (select request_id from sms_log where phone = ? and created_at >= ?
+      order by created_at desc limit 1)
+    and provider_message_id is not null and status <> 'failed'
+  order by attempt`
 
 const STALE = `select id, provider, phone, provider_message_id as providerMessageId, created_at as at
   from sms_log where created_at >= ? and created_at < ? and status = 'pending'
@@ -161,6 +169,10 @@ export class SqliteSmsLogStore implements SmsLogStore {
 
   async stale(since: number, before: number, limit: number): Promise<StaleAttempt[]> {
     return this.sqlite.prepare(STALE).all(since, before, limit) as StaleAttempt[]
+  }
+
+  async lastSend(phone: string, since: number): Promise<AcceptedMessage[]> {
+    return this.sqlite.prepare(LAST_SEND).all(phone, since) as AcceptedMessage[]
   }
 
   async resolve(r: Resolution): Promise<boolean> {
