@@ -114,7 +114,6 @@ export class AbuseGuard {
     text: string,
   ): Promise<SendReservation> {
     const a = this.abuse
-    const day = utcDay()
     const prefixStep: Step = {
       limiter: this.limiters.prefixSent,
       key: state.prefix,
@@ -141,23 +140,7 @@ export class AbuseGuard {
       },
       prefixStep,
     ]
-    if (!this.devMode) {
-      if (this.limiters.dailyCount)
-        steps.push({
-          limiter: this.limiters.dailyCount,
-          key: day,
-          points: 1,
-          refused: async () => this.capReached('count', `SMS_DAILY_LIMIT=${a.smsDailyLimit}`),
-        })
-      const cost = Math.ceil(this.price(provider, phone.country, text) * BUDGET_UNITS_PER_USD)
-      if (this.limiters.dailyBudget && cost > 0)
-        steps.push({
-          limiter: this.limiters.dailyBudget,
-          key: day,
-          points: cost,
-          refused: async () => this.capReached('budget', `SMS_DAILY_BUDGET_USD=${a.smsDailyBudgetUsd}`),
-        })
-    }
+    steps.push(...this.spendingSteps(phone, provider, text))
 
     // The verification rate of the prefix is read alongside, for the pumping check after the counters.
     const judgeRate = a.pumping.minVerifyRate > 0
@@ -212,6 +195,57 @@ export class AbuseGuard {
         await release()
         throw err
       }
+    return { release }
+  }
+
+  /** Today's SMS_DAILY_LIMIT and SMS_DAILY_BUDGET_USD counters for one message (none in development mode). */
+  private spendingSteps(phone: Phone, provider: string, text: string): Step[] {
+    if (this.devMode) return []
+    const a = this.abuse
+    const day = utcDay()
+    const steps: Step[] = []
+    if (this.limiters.dailyCount)
+      steps.push({
+        limiter: this.limiters.dailyCount,
+        key: day,
+        points: 1,
+        refused: async () => this.capReached('count', `SMS_DAILY_LIMIT=${a.smsDailyLimit}`),
+      })
+    const cost = Math.ceil(this.price(provider, phone.country, text) * BUDGET_UNITS_PER_USD)
+    if (this.limiters.dailyBudget && cost > 0)
+      steps.push({
+        limiter: this.limiters.dailyBudget,
+        key: day,
+        points: cost,
+        refused: async () => this.capReached('budget', `SMS_DAILY_BUDGET_USD=${a.smsDailyBudgetUsd}`),
+      })
+    return steps
+  }
+
+  /**
+   * Takes a message the service sends on its own, not at a user's request (the same code again by SMS when
+   * Telegram did not report delivery), from the daily spending caps: they bound money, whoever asked. The
+   * per-number and prefix limits count the codes users ask for, so the fallback is not counted there again.
+   * A cap that refuses throws SMS_BUDGET_EXCEEDED with nothing held; a store that fails, SERVICE_UNAVAILABLE.
+   */
+  async reserveSpend(phone: Phone, provider: string, text: string): Promise<SendReservation> {
+    const taken: Step[] = []
+    const release = async () => {
+      await Promise.allSettled(taken.map((s) => s.limiter.reward(s.key, s.points)))
+    }
+    for (const step of this.spendingSteps(phone, provider, text)) {
+      try {
+        await step.limiter.consume(step.key, step.points)
+        taken.push(step)
+      } catch (err) {
+        await release()
+        if (!(err instanceof RateLimiterRes))
+          throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
+        // A refused consume counted too: given back, so the count stays the messages really sent.
+        await step.limiter.reward(step.key, step.points).catch(() => {})
+        throw (await step.refused(err)) ?? new AppError('SMS_BUDGET_EXCEEDED')
+      }
+    }
     return { release }
   }
 

@@ -25,6 +25,7 @@ export const fallbackPlugin = fp<{ config: Pick<Config, 'sms' | 'secretKey'> }>(
       sender: app.sms,
       smsLog: app.stores.smsLog,
       codes: app.stores.codes,
+      spend: (phone, provider, text) => app.abuse.reserveSpend(phone, provider, text),
       resendKey: deriveKey(config.secretKey, 'sms-resend'),
       log,
       timeoutMs: config.sms.timeoutMs,
@@ -50,5 +51,5 @@ export const fallbackPlugin = fp<{ config: Pick<Config, 'sms' | 'secretKey'> }>(
       await running
     })
   },
-  { name: 'sms-fallback', dependencies: ['storage', 'sms'] },
+  { name: 'sms-fallback', dependencies: ['storage', 'sms', 'abuse'] },
 )

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
-import { parsePhone } from '../phone/index.js'
+import type { SendReservation } from '../abuse/guard.js'
+import { type Phone, parsePhone } from '../phone/index.js'
 import type { CodeStore } from '../stores/codes/index.js'
 import type { DueDelivery, SmsLogStore } from '../stores/sms-log/index.js'
 import { unseal } from './seal.js'
@@ -12,6 +13,8 @@ export interface FallbackOptions {
   sender: SmsSender
   smsLog: SmsLogStore
   codes: Pick<CodeStore, 'isLive'>
+  /** Takes the message from the daily spending caps; throws when they refuse it (AbuseGuard.reserveSpend). */
+  spend: (phone: Phone, provider: string, text: string) => Promise<SendReservation>
   resendKey: Buffer
   log: Logger
   /** SMS_TIMEOUT_MS: with the number of providers it bounds how long one fallback can take. */
@@ -69,7 +72,16 @@ export class DeliveryFallback {
         code: { code: sealed.code, codeId: d.codeId, expiresAt: d.expiresAt, channel },
         reason: 'delivery',
       }
-      const { delivery, index } = await sender.walk(steps, d.nextStep, request)
+      // A second message costs a second price: the daily caps count it, and refuse it as they would a code.
+      const reservation = await this.o.spend(
+        phone,
+        steps[d.nextStep]?.provider.name ?? 'unknown',
+        sealed.text,
+      )
+      const { delivery, index } = await sender.walk(steps, d.nextStep, request).catch(async (err) => {
+        await reservation.release()
+        throw err
+      })
       log.info(
         { requestId: d.id, provider: delivery.provider },
         `📨 No delivery report in time for the code to ${phone.e164}: sent again via ${delivery.provider}`,

@@ -103,6 +103,39 @@ for (const backend of BACKENDS) {
   )
 
   test(
+    `[${backend.name}] the fallback SMS counts against the daily caps, and is not sent when they are full`,
+    opts,
+    async (t) => {
+      // SMS_DAILY_LIMIT=1: the Telegram message takes the day's one message; its fallback is refused.
+      const full = await waiting(t, { ...(await backend.env(t)), SMS_DAILY_LIMIT: '1' })
+      assert.equal((await post(full.ta.app, SEND, { phone: PHONE })).statusCode, 200)
+      assert.equal(await full.ta.app.deliveryFallback.runOnce(after()), 1)
+      assert.equal(full.http.received.length, 0, 'no SMS beyond the cap')
+      assert.equal((await full.wait())?.state, 'failed')
+      assert.match(full.ta.logs.text(), /SMS spending cap reached \(SMS_DAILY_LIMIT=1\)/)
+      assert.deepEqual(
+        (await full.rows()).map((r) => r.provider),
+        ['telegram'],
+      )
+    },
+  )
+
+  test(
+    `[${backend.name}] under the caps the fallback goes out and takes its place in them`,
+    opts,
+    async (t) => {
+      // SMS_DAILY_LIMIT=2: the code by Telegram, then its fallback; a third message today is refused.
+      const g = await waiting(t, { ...(await backend.env(t)), SMS_DAILY_LIMIT: '2' })
+      assert.equal((await post(g.ta.app, SEND, { phone: PHONE })).statusCode, 200)
+      assert.equal(await g.ta.app.deliveryFallback.runOnce(after()), 1)
+      assert.equal(g.http.received.length, 1)
+      const third = await post(g.ta.app, SEND, { phone: '+998901234568' })
+      assert.equal(third.statusCode, 503, third.body)
+      assert.equal(third.json().code, 'SMS_BUDGET_EXCEEDED')
+    },
+  )
+
+  test(
     `[${backend.name}] a delivered report in time ends the wait: no SMS, the seal erased`,
     opts,
     async (t) => {
