@@ -144,12 +144,36 @@ export class AbuseGuard {
 
     // The verification rate of the prefix is read alongside, for the pumping check after the counters.
     const judgeRate = a.pumping.minVerifyRate > 0
-    const [verified, ...outcomes] = await Promise.allSettled([
+    const { release, results, alongside } = await this.take(
+      steps,
       judgeRate ? this.limiters.prefixVerifiedCount(state.prefix) : Promise.resolve(0),
+    )
+    if (judgeRate)
+      try {
+        const sentInWindow = results[steps.indexOf(prefixStep)]?.consumedPoints ?? 0
+        await this.pumping.checkVerifyRate(state, sentInWindow, alongside)
+      } catch (err) {
+        await release()
+        throw err
+      }
+    return { release }
+  }
+
+  /**
+   * Takes every step's points at once, with `alongside` read in the same round trip, then judges the steps in
+   * order. Every consume that reached the store counted, refused or not: a refused step is given back at once
+   * (its `refused` may still let the send go on), and everything taken is given back when a refusal is thrown
+   * or a store failed (SERVICE_UNAVAILABLE: with a limit we cannot check, we do not send). Returns each
+   * step's result and what is left to give back if the message is not sent after all.
+   */
+  private async take<T>(
+    steps: Step[],
+    alongside: Promise<T>,
+  ): Promise<{ release: () => Promise<void>; results: RateLimiterRes[]; alongside: T }> {
+    const [read, ...outcomes] = await Promise.allSettled([
+      alongside,
       ...steps.map((s) => s.limiter.consume(s.key, s.points)),
     ])
-    // Every consume that reached the store counted, refused or not: all of it is given back if this send
-    // does not happen. A refused step is given back at once (the detector may still let the send go on).
     const counted = new Set(
       steps.filter((_, i) => {
         const o = outcomes[i]
@@ -163,20 +187,19 @@ export class AbuseGuard {
     const release = async () => {
       await Promise.allSettled([...counted].map(giveBack))
     }
-    const failure = [verified, ...outcomes].find(
+    const failure = [read, ...outcomes].find(
       (o) => o?.status === 'rejected' && !(o.reason instanceof RateLimiterRes),
     ) as PromiseRejectedResult | undefined
     if (failure) {
-      // A store that failed: with a limit we cannot check, we do not send.
       await release()
       throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, failure.reason)
     }
 
-    let sentInWindow = 0
+    const results: RateLimiterRes[] = []
     for (const [i, step] of steps.entries()) {
       const outcome = outcomes[i] as PromiseSettledResult<RateLimiterRes>
       const res = outcome.status === 'fulfilled' ? outcome.value : (outcome.reason as RateLimiterRes)
-      if (step === prefixStep) sentInWindow = res.consumedPoints
+      results.push(res)
       if (outcome.status === 'fulfilled') continue
       await giveBack(step)
       const refusal = await step.refused(res).catch(async (e: unknown) => {
@@ -188,14 +211,7 @@ export class AbuseGuard {
         throw refusal
       }
     }
-    if (judgeRate && verified?.status === 'fulfilled')
-      try {
-        await this.pumping.checkVerifyRate(state, sentInWindow, verified.value)
-      } catch (err) {
-        await release()
-        throw err
-      }
-    return { release }
+    return { release, results, alongside: (read as PromiseFulfilledResult<T>).value }
   }
 
   /** Today's SMS_DAILY_LIMIT and SMS_DAILY_BUDGET_USD counters for one message (none in development mode). */
@@ -229,23 +245,7 @@ export class AbuseGuard {
    * A cap that refuses throws SMS_BUDGET_EXCEEDED with nothing held; a store that fails, SERVICE_UNAVAILABLE.
    */
   async reserveSpend(phone: Phone, provider: string, text: string): Promise<SendReservation> {
-    const taken: Step[] = []
-    const release = async () => {
-      await Promise.allSettled(taken.map((s) => s.limiter.reward(s.key, s.points)))
-    }
-    for (const step of this.spendingSteps(phone, provider, text)) {
-      try {
-        await step.limiter.consume(step.key, step.points)
-        taken.push(step)
-      } catch (err) {
-        await release()
-        if (!(err instanceof RateLimiterRes))
-          throw new AppError('SERVICE_UNAVAILABLE', {}, {}, undefined, err)
-        // A refused consume counted too: given back, so the count stays the messages really sent.
-        await step.limiter.reward(step.key, step.points).catch(() => {})
-        throw (await step.refused(err)) ?? new AppError('SMS_BUDGET_EXCEEDED')
-      }
-    }
+    const { release } = await this.take(this.spendingSteps(phone, provider, text), Promise.resolve(null))
     return { release }
   }
 
