@@ -5,7 +5,7 @@ import type { Pool } from 'pg'
 import { migrationProvider } from './migrations/index.js'
 import { openPool } from './postgres.js'
 import type { Database } from './schema.js'
-import { SqliteConnection } from './sqlite.js'
+import { SqliteConnection, type SqliteOptions } from './sqlite.js'
 
 export type Db = Kysely<Database>
 
@@ -25,10 +25,7 @@ export type DatabaseHandle =
  * loop (sqlite.ts); without it (the CLI, tests that read through a second connection) each write commits at
  * once. PostgreSQL commits per statement either way.
  */
-export function openDatabase(
-  config: DatabaseSettings,
-  options: { groupCommit?: boolean; onWarning?: (message: string) => void } = {},
-): DatabaseHandle {
+export function openDatabase(config: DatabaseSettings, options: SqliteOptions = {}): DatabaseHandle {
   if (config.kind === 'sqlite') {
     const sqlite = new SqliteConnection(config.path, options)
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite.db }) })

@@ -3,6 +3,13 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { startCheckpointer } from './checkpointer.js'
 
+/** How a connection is opened: the server's groups its commits and checkpoints on a thread of its own. */
+export interface SqliteOptions {
+  groupCommit?: boolean
+  /** A failed checkpoint pass, for the log. */
+  onWarning?: (message: string) => void
+}
+
 /**
  * The embedded database's one connection, as the SQLite stores (src/stores/<aggregate>/sqlite.ts) use it:
  * statements run synchronously (better-sqlite3), prepared once per SQL text.
@@ -28,7 +35,7 @@ export class SqliteConnection {
    */
   private readonly atomically: <T>(fn: () => T) => T
 
-  constructor(path: string, options: { groupCommit?: boolean; onWarning?: (message: string) => void } = {}) {
+  constructor(path: string, options: SqliteOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     this.db = new SQLite(path)
     // WAL lets readers run beside the writer; busy_timeout waits for a lock instead of failing at once when
