@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module'
-import type { Agent } from 'undici'
+import type { Agent, Dispatcher } from 'undici'
 import { SmsError } from './provider.js'
 
-// The local gateways are plain HTTPS APIs called with Node's built-in fetch (undici), through one pool of
-// keep-alive connections per gateway, so a steady stream of codes reuses its TLS connections instead of a
-// handshake per message.
+// The local gateways are plain HTTPS APIs called with undici's request(), as the Twilio SDK's client is
+// (twilio/http.ts), through one pool of keep-alive connections per gateway, so a steady stream of codes
+// reuses its TLS connections instead of a handshake per message. Not Node's fetch: its WHATWG layer
+// (Request, Headers, Response, web streams) kept twice the memory per message waiting on a slow gateway and
+// cost twice the CPU (docs/SCALING.md, "A slow gateway").
 
 /**
  * Connections at most per gateway (origin). Node's default pool has no limit: a gateway that slows down
@@ -17,13 +19,26 @@ export const GATEWAY_CONNECTIONS = 512
 const KEEP_ALIVE_MS = 10_000
 
 const require = createRequire(import.meta.url)
+// Loaded with the first request: the CLI commands that never call a gateway do not load undici.
+const undici = () => require('undici') as typeof import('undici')
 let pool: Agent | null = null
-// Made with the first request: the CLI commands that never call a gateway do not load undici.
 function gatewayPool(): Agent {
-  if (pool) return pool
-  const { Agent } = require('undici') as typeof import('undici')
-  pool = new Agent({ connections: GATEWAY_CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_MS })
+  pool ??= new (undici().Agent)({ connections: GATEWAY_CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_MS })
   return pool
+}
+
+/** One call to a gateway: GET unless said otherwise. */
+export interface GatewayRequest {
+  method?: 'GET' | 'POST' | 'PATCH'
+  headers?: Record<string, string>
+  /** Text as it is (with its content-type among the headers), or fields sent as multipart/form-data. */
+  body?: string | Record<string, string>
+}
+
+function multipart(fields: Record<string, string>) {
+  const form = new (undici().FormData)()
+  for (const [name, value] of Object.entries(fields)) form.set(name, value)
+  return form
 }
 
 export interface GatewayResponse {
@@ -41,34 +56,37 @@ export interface GatewayResponse {
 export async function gatewayFetch(
   gateway: string,
   url: string,
-  init: RequestInit,
+  call: GatewayRequest,
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<GatewayResponse> {
   try {
-    // Node's fetch takes an undici dispatcher (its own is undici too); the DOM type does not name it.
-    const res = await fetch(url, { ...init, signal, dispatcher: gatewayPool() } as RequestInit)
-    const text = await res.text()
+    const { body } = call
+    const res = await undici().request(url, {
+      dispatcher: gatewayPool(),
+      method: (call.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: call.headers ?? {},
+      body: typeof body === 'object' ? multipart(body) : body,
+      signal,
+    })
+    const text = await res.body.text()
     let json: unknown = null
     try {
       json = text ? JSON.parse(text) : null
     } catch {
       json = null
     }
-    return { status: res.status, json, text }
+    return { status: res.statusCode, json, text }
   } catch (err) {
     const name = (err as Error).name
     if (signal.aborted || name === 'TimeoutError' || name === 'AbortError')
       throw new SmsError('unavailable', `No answer from ${gateway} within ${timeoutMs} ms`, 'TIMEOUT', {
         cause: err,
       })
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause
-    throw new SmsError(
-      'unavailable',
-      `Could not reach ${gateway}: ${cause?.message ?? (err as Error).message}`,
-      cause?.code ?? null,
-      { cause: err },
-    )
+    const { code } = err as { code?: string }
+    throw new SmsError('unavailable', `Could not reach ${gateway}: ${(err as Error).message}`, code ?? null, {
+      cause: err,
+    })
   }
 }
 

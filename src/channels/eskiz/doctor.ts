@@ -30,15 +30,12 @@ export const eskizDoctor: Omit<ConnectorDoctor<EskizSettings>, 'switchedOn' | 's
   },
 
   async live(e, { section, timeoutMs: timeout, describeError }) {
-    const form = new FormData()
-    form.set('email', e.email)
-    form.set('password', e.password)
     let token: string
     try {
       const res = await gatewayFetch(
         'Eskiz',
         `${e.baseUrl}/api/auth/login`,
-        { method: 'POST', body: form },
+        { method: 'POST', body: { email: e.email, password: e.password } },
         AbortSignal.timeout(timeout),
         timeout,
       )

@@ -1,5 +1,5 @@
 import { countSegments } from '../../pricing.js'
-import { excerpt, type GatewayResponse, gatewayFetch, kindForStatus } from '../fetch.js'
+import { excerpt, type GatewayRequest, type GatewayResponse, gatewayFetch, kindForStatus } from '../fetch.js'
 import {
   type Balance,
   type GatewayStatus,
@@ -127,13 +127,15 @@ export class EskizProvider implements SmsProvider {
       res = await this.authorized(() => ({ path, init: { method: 'GET' } }), signal)
       found = (res.json as { data?: Record<string, unknown> } | null)?.data
     } else {
-      res = await this.authorized(() => {
-        const form = new FormData()
-        form.set('start_date', eskizDate(query.at - LIST_WINDOW_MS))
-        form.set('to_date', eskizDate(query.at + LIST_WINDOW_MS))
-        form.set('page_size', '200')
-        return { path: '/api/message/sms/get-user-messages', init: { method: 'POST', body: form } }
-      }, signal)
+      const form = {
+        start_date: eskizDate(query.at - LIST_WINDOW_MS),
+        to_date: eskizDate(query.at + LIST_WINDOW_MS),
+        page_size: '200',
+      }
+      res = await this.authorized(
+        () => ({ path: '/api/message/sms/get-user-messages', init: { method: 'POST', body: form } }),
+        signal,
+      )
       const list = (res.json as { data?: { result?: unknown } } | null)?.data?.result
       found = (Array.isArray(list) ? (list as Record<string, unknown>[]) : []).find(
         (m) => String(m?.user_sms_id) === query.messageId,
@@ -150,7 +152,7 @@ export class EskizProvider implements SmsProvider {
 
   /** A call with the bearer token, renewed once on a 401 as send does; `request` builds it afresh each time. */
   async authorized(
-    request: () => { path: string; init: RequestInit },
+    request: () => { path: string; init: GatewayRequest },
     signal: AbortSignal,
   ): Promise<GatewayResponse> {
     const call = (token: Token) => {
@@ -174,19 +176,20 @@ export class EskizProvider implements SmsProvider {
   }
 
   private async post(message: SmsMessage, token: Token, signal: AbortSignal): Promise<GatewayResponse> {
-    const form = new FormData()
     const digits = message.to.replace(/\D/g, '')
-    form.set('mobile_phone', digits)
-    form.set('message', message.text)
-    form.set('from', this.config.from)
-    form.set('user_sms_id', message.messageId)
-    if (this.config.callbackUrl) form.set('callback_url', this.config.callbackUrl)
+    const form: Record<string, string> = {
+      mobile_phone: digits,
+      message: message.text,
+      from: this.config.from,
+      user_sms_id: message.messageId,
+    }
+    if (this.config.callbackUrl) form.callback_url = this.config.callbackUrl
     let path = '/api/message/sms/send'
     if (!digits.startsWith('998')) {
       // Numbers abroad go through send-global, which wants the country and whether the text is Cyrillic.
       path = '/api/message/sms/send-global'
-      form.set('country_code', messageCountry(message) ?? '')
-      if (countSegments(message.text).encoding === 'UCS-2') form.set('unicode', '1')
+      form.country_code = messageCountry(message) ?? ''
+      if (countSegments(message.text).encoding === 'UCS-2') form.unicode = '1'
     }
     return await gatewayFetch(
       'eskiz',
@@ -220,13 +223,10 @@ export class EskizProvider implements SmsProvider {
       if (res.status === 200 && typeof value === 'string' && value) return this.keep(value)
       // A refused refresh (the token already expired): fall through to a fresh login.
     }
-    const form = new FormData()
-    form.set('email', this.config.email)
-    form.set('password', this.config.password)
     const res = await gatewayFetch(
       'eskiz',
       `${this.config.baseUrl}/api/auth/login`,
-      { method: 'POST', body: form },
+      { method: 'POST', body: { email: this.config.email, password: this.config.password } },
       signal,
       this.timeoutMs,
     )

@@ -1,5 +1,5 @@
 import type { Check } from '../connector.js'
-import type { GatewayResponse } from '../fetch.js'
+import type { GatewayRequest, GatewayResponse } from '../fetch.js'
 import { SmsError, type SmsProvider } from '../provider.js'
 import { mapEskizError } from './provider.js'
 
@@ -13,7 +13,7 @@ import { mapEskizError } from './provider.js'
 /** What the report needs of the Eskiz provider: its authorized call (the bearer token renewed as sends do). */
 export interface EskizApi {
   authorized(
-    request: () => { path: string; init: RequestInit },
+    request: () => { path: string; init: GatewayRequest },
     signal: AbortSignal,
   ): Promise<GatewayResponse>
 }
@@ -139,7 +139,7 @@ export async function eskizReport(
   now = Date.now(),
 ): Promise<EskizReport> {
   const errors: string[] = []
-  const call = async (what: string, path: string, init: () => RequestInit) => {
+  const call = async (what: string, path: string, init: () => GatewayRequest) => {
     try {
       const res = await api.authorized(() => ({ path, init: init() }), signal)
       if (res.status === 200) return res.json as Record<string, unknown> | null
@@ -151,11 +151,7 @@ export async function eskizReport(
     }
     return null
   }
-  const form = (fields: Record<string, string>) => () => {
-    const f = new FormData()
-    for (const [k, v] of Object.entries(fields)) f.set(k, v)
-    return { method: 'POST', body: f }
-  }
+  const form = (fields: Record<string, string>) => (): GatewayRequest => ({ method: 'POST', body: fields })
   // This month in Tashkent time, as Eskiz's reports count it.
   const tashkent = new Date(now + 5 * 3600 * 1000)
   const [templatesBody, totals, limit, ...normalized] = await Promise.all([
