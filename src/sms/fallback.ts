@@ -78,7 +78,7 @@ export class DeliveryFallback {
         steps[d.nextStep]?.provider.name ?? 'unknown',
         sealed.text,
       )
-      const { delivery, index } = await sender.walk(steps, d.nextStep, request).catch(async (err) => {
+      const delivery = await sender.walk(steps, d.nextStep, request).catch(async (err) => {
         await reservation.release()
         throw err
       })
@@ -86,8 +86,8 @@ export class DeliveryFallback {
         { requestId: d.id, provider: delivery.provider },
         `📨 No delivery report in time for the code to ${phone.e164}: sent again via ${delivery.provider}`,
       )
-      if (!(await sender.armWait(request, steps, index, delivery)))
-        await smsLog.settle(d.id, 'fell_back', this.now())
+      // A step that waits in turn has re-armed the wait; otherwise this fallback was the last.
+      if (!delivery.waiting) await smsLog.settle(d.id, 'fell_back', this.now())
     } catch (err) {
       log.warn({ err, requestId: d.id }, `the delivery fallback for the code to ${d.phone} failed`)
       await smsLog.settle(d.id, 'failed', this.now()).catch(() => {})

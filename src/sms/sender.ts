@@ -18,6 +18,8 @@ export interface Delivery {
   attempts: number
   /** What carries the code to the user. */
   channel: 'sms' | 'telegram'
+  /** Whether a wait for its delivery report stands, for the fallback sweep. */
+  waiting: boolean
 }
 
 /** A code to deliver: what channels that carry a code need, and what it takes to send it again later. */
@@ -34,6 +36,12 @@ export interface CodeToSend {
 export interface Step {
   provider: SmsProvider
   waitMs: number | null
+}
+
+/** How long an attempt waits for its delivery report, and the route's step the code goes to after it. */
+interface Wait {
+  waitMs: number
+  nextStep: number
 }
 
 /** One text on its way, across the attempts it takes. */
@@ -118,21 +126,14 @@ export class SmsSender {
    */
   async send(phone: Phone, text: string, code?: CodeToSend): Promise<Delivery> {
     const request: SendRequest = { id: timeOrderedId(), phone, text, attempts: 0, code, reason: null }
-    const steps = this.steps(phone.country, code?.channel)
-    const { delivery, index } = await this.walk(steps, 0, request)
-    await this.armWait(request, steps, index, delivery)
-    return delivery
+    return await this.walk(this.steps(phone.country, code?.channel), 0, request)
   }
 
   /**
-   * Walks the steps from `from` until one accepts the text. A retryable failure moves on; a permanent one
-   * stops. Returns the delivery and the index of the step that made it.
+   * Walks the steps from `from` until one accepts the text, and returns its delivery. A retryable failure
+   * moves on; a permanent one stops.
    */
-  async walk(
-    steps: Step[],
-    from: number,
-    request: SendRequest,
-  ): Promise<{ delivery: Delivery; index: number }> {
+  async walk(steps: Step[], from: number, request: SendRequest): Promise<Delivery> {
     const route = steps.slice(from)
     const made = request.attempts
     // Built only when needed: an Error captures a stack trace.
@@ -144,11 +145,13 @@ export class SmsSender {
         this.log.debug({ provider: provider.name }, 'SMS provider skipped: its circuit is open')
         continue
       }
-      const outcome = await this.attempt(provider, request).catch((err: unknown) => {
-        this.circuits.release(provider.name)
-        throw err
-      })
-      if (!(outcome instanceof SmsError)) return { delivery: outcome, index: from + i }
+      const outcome = await this.attempt(provider, request, this.waitAfter(steps, from + i, request)).catch(
+        (err: unknown) => {
+          this.circuits.release(provider.name)
+          throw err
+        },
+      )
+      if (!(outcome instanceof SmsError)) return outcome
       lastError = outcome
       if (!outcome.retryable) throw outcome
     }
@@ -159,13 +162,24 @@ export class SmsSender {
         `every SMS provider for ${request.phone.country} is failing; trying them anyway`,
       )
       for (const [i, { provider }] of route.entries()) {
-        const outcome = await this.attempt(provider, request)
-        if (!(outcome instanceof SmsError)) return { delivery: outcome, index: from + i }
+        const outcome = await this.attempt(provider, request, this.waitAfter(steps, from + i, request))
+        if (!(outcome instanceof SmsError)) return outcome
         lastError = outcome
         if (!outcome.retryable) break
       }
     }
     throw lastError ?? new SmsError('unavailable', 'No SMS provider is configured')
+  }
+
+  /**
+   * The wait an attempt on `steps[index]` leaves for its delivery report: its length, and the step the code
+   * goes to next. None for a step without `wait`, the route's last step, a text that is not a code, or
+   * without the key to seal the code (the CLI).
+   */
+  private waitAfter(steps: Step[], index: number, request: SendRequest): Wait | null {
+    const waitMs = steps[index]?.waitMs
+    if (!waitMs || !request.code || !this.options.resendKey || index + 1 >= steps.length) return null
+    return { waitMs, nextStep: index + 1 }
   }
 
   /**
@@ -192,14 +206,14 @@ export class SmsSender {
   }
 
   /**
-   * After a step that waits: records the wait, with the code sealed for the next step. A failure to record it
-   * costs only the fallback (the code is already on its way), so it is logged, not thrown.
+   * Records the wait for an attempt's delivery report, with the code sealed for the next step: due at `dueAt`
+   * unless a report already said delivered or undelivered. A failure to record it costs only the fallback
+   * (the code goes out all the same), so it is logged, not thrown.
    */
-  async armWait(request: SendRequest, steps: Step[], index: number, delivery: Delivery): Promise<boolean> {
-    const waitMs = steps[index]?.waitMs
+  private async armWait(request: SendRequest, wait: Wait, logId: string, dueAt: number): Promise<boolean> {
     const { code } = request
     const key = this.options.resendKey
-    if (!waitMs || !code || !key || index + 1 >= steps.length) return false
+    if (!code || !key) return false
     const now = this.now()
     try {
       await this.smsLog.watch({
@@ -208,16 +222,16 @@ export class SmsSender {
         codeId: code.codeId,
         channel: code.channel ?? null,
         sealed: seal(key, request.id, { code: code.code, text: request.text }),
-        watchedLogId: delivery.logId,
-        nextStep: index + 1,
+        watchedLogId: logId,
+        nextStep: wait.nextStep,
         attempts: request.attempts,
-        dueAt: now + waitMs,
+        dueAt,
         expiresAt: code.expiresAt,
         at: now,
       })
       return true
     } catch (err) {
-      this.log.error({ err }, `could not record the wait for the delivery of SMS ${delivery.logId}`)
+      this.log.error({ err }, `could not record the wait for the delivery of SMS ${logId}`)
       return false
     }
   }
@@ -226,7 +240,11 @@ export class SmsSender {
    * One attempt through one provider, logged as its own SMS-log row. It throws only when the SMS log cannot
    * be written, before the circuit breaker has judged the provider.
    */
-  private async attempt(provider: SmsProvider, request: SendRequest): Promise<Delivery | SmsError> {
+  private async attempt(
+    provider: SmsProvider,
+    request: SendRequest,
+    wait: Wait | null,
+  ): Promise<Delivery | SmsError> {
     const { phone, text, code } = request
     request.attempts += 1
     const attempt = request.attempts
@@ -255,6 +273,12 @@ export class SmsSender {
       estimate,
       at: now,
     })
+    // The wait is recorded before the gateway is called, due only after the attempt's deadline: if this
+    // process dies before the answer, another instance (or this one, restarted) still sends the code on.
+    // Accepted, it is due `waitMs` after the answer; refused, it is erased with the attempt (smsLog.failed).
+    const armed = wait
+      ? await this.armWait(request, wait, logId, now + this.options.timeoutMs + wait.waitMs)
+      : false
     try {
       const message = {
         to: phone.e164,
@@ -287,6 +311,7 @@ export class SmsSender {
         logId,
         attempts: attempt,
         channel,
+        waiting: wait ? (await this.armWait(request, wait, logId, done + wait.waitMs)) || armed : false,
       }
     } catch (err) {
       const error =

@@ -128,4 +128,38 @@ for (const engine of ENGINES.filter((e) => e.name !== 'redis'))
       await log.watch(watch('missed'))
       assert.equal(Number((await waitOf(e, 'missed')).due_at), T0)
     })
+
+    test('a wait armed before the gateway answers: re-armed by its own attempt or its claimer, erased with a refusal', async (t) => {
+      const e = await engine.open(t)
+      const log = e.stores.smsLog
+      const row = async () =>
+        await e.database.db
+          .selectFrom('sms_deliveries')
+          .selectAll()
+          .where('id', '=', 'req-p')
+          .executeTakeFirst()
+      // Armed while the attempt is still `pending`, then moved closer once the gateway accepted it.
+      await attempt(log, 'p')
+      await log.watch(watch('p', { id: 'req-p', dueAt: T0 + 50_000 }))
+      await log.watch(watch('p', { id: 'req-p', dueAt: T0 + 12_000 }))
+      assert.deepEqual([(await row())?.state, Number((await row())?.due_at)], ['waiting', T0 + 12_000])
+      // Claimed by a sweep: the attempt's late answer does not take the row back from its claimer...
+      assert.equal((await log.claimDue(T0 + 12_000, 60_000, 10)).length, 1)
+      await log.watch(watch('p', { id: 'req-p', dueAt: T0 + 99_000 }))
+      assert.equal((await row())?.state, 'sending')
+      // ...but the claimer's own next attempt re-arms it, and its refusal erases the wait.
+      await log.watch(watch('p2', { id: 'req-p', nextStep: 2, attempts: 2, dueAt: T0 + 50_000 }))
+      assert.deepEqual([(await row())?.state, (await row())?.watched_log_id], ['waiting', 'p2'])
+      await log.failed({ id: 'p', errorCode: 'x', errorMessage: 'x', at: T0, durationMs: 1, billed: false })
+      assert.equal((await row())?.state, 'waiting', 'only the watched attempt erases its wait')
+      await log.failed({ id: 'p2', errorCode: 'x', errorMessage: 'x', at: T0, durationMs: 1, billed: false })
+      assert.equal(await row(), undefined)
+      // A wait that ended is never revived by a late answer.
+      await attempt(log, 'q')
+      await log.watch(watch('q'))
+      assert.equal((await log.claimDue(T0 + 12_000, 60_000, 10)).length, 1)
+      await log.settle('req-q', 'fell_back', T0 + 13_000)
+      await log.watch(watch('q', { dueAt: T0 + 99_000 }))
+      assert.deepEqual([(await waitOf(e, 'q')).state, (await waitOf(e, 'q')).sealed], ['fell_back', null])
+    })
   })

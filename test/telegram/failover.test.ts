@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { BACKENDS, buildTestApp, pgUrl, post, postgresSchema, redisUrl } from '../helpers.js'
 import { type FakeGateway, fakeGateway } from '../sms/gateway-fakes.js'
@@ -238,6 +239,54 @@ for (const backend of BACKENDS) {
     assert.equal(unknown.statusCode, 200)
     assert.equal((await g.rows()).length, 1)
   })
+
+  test(
+    `[${backend.name}] the wait stands before Telegram answers: if this instance dies meanwhile, the code still goes by SMS`,
+    opts,
+    async (t) => {
+      const g = await waiting(t, { ...(await backend.env(t)), SMS_TIMEOUT_MS: '2000' })
+      g.tg.delayMs = 300
+      const start = Date.now()
+      const sending = post(g.ta.app, SEND, { phone: PHONE })
+      while (g.tg.calls.length === 0) await sleep(5)
+      // Telegram has the code and has not answered: a crash now must not lose the fallback.
+      const code = g.telegramCode()
+      const armed = await g.wait()
+      assert.equal(armed?.state, 'waiting')
+      assert.ok(armed?.sealed && !armed.sealed.includes(code), 'the code is kept sealed, not in clear')
+      // Due after the attempt's deadline and the wait: an attempt still in flight is never overtaken.
+      assert.ok(Number(armed?.due_at) >= start + 2000 + WAIT_MS, String(armed?.due_at))
+      // Another instance's sweep (this one is taken for dead) sends the same code on the next step.
+      assert.equal(await g.ta.app.deliveryFallback.runOnce(Number(armed?.due_at) + 1), 1)
+      assert.equal(g.smsCode(), code)
+      // The late answer is recorded; it does not re-arm a wait the sweep has settled.
+      assert.equal((await sending).statusCode, 200)
+      assert.deepEqual(
+        (await g.rows()).map((r) => [r.provider, r.status, r.fallback]),
+        [
+          ['telegram', 'sent', null],
+          ['http', 'queued', 'delivery'],
+        ],
+      )
+      assert.deepEqual([(await g.wait())?.state, (await g.wait())?.sealed], ['fell_back', null])
+      assert.equal(await g.ta.app.deliveryFallback.runOnce(after() + 60_000), 0)
+      assert.equal(g.http.received.length, 1)
+    },
+  )
+
+  test(
+    `[${backend.name}] a number Telegram cannot reach goes by SMS at once, and leaves no wait behind`,
+    opts,
+    async (t) => {
+      const g = await waiting(t, await backend.env(t))
+      const res = await post(g.ta.app, SEND, { phone: '+998901234568' })
+      assert.equal(res.statusCode, 200, res.body)
+      assert.equal(res.json().channel, 'sms')
+      assert.equal(await g.wait(), undefined)
+      assert.equal(await g.ta.app.deliveryFallback.runOnce(after() + 60_000), 0)
+      assert.equal(g.http.received.length, 1)
+    },
+  )
 
   test(
     `[${backend.name}] a restart keeps the wait: the next instance falls back with the same code`,

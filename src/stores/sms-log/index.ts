@@ -88,6 +88,7 @@ export interface SmsLogStore {
   pending(attempt: PendingAttempt): Promise<void>
   /** Records the gateway's answer, unless a receipt has already moved the row on from `pending`. */
   sent(attempt: SentAttempt): Promise<void>
+  /** Records a refusal, and erases a wait recorded for the attempt: the sender moves on by itself. */
   failed(attempt: FailedAttempt): Promise<void>
   /**
    * Applies a receipt at once: stores it (once per message and raw status), moves the message's status
@@ -111,6 +112,10 @@ export interface SmsLogStore {
    * the attempt's row already says: a report that came first leaves it `delivered` (or due at once, when it
    * said undelivered). A receipt applied later settles it in the same transaction (`applyReceipt`): delivered
    * ends the wait, undelivered or failed makes it due now; either only while it is `waiting`.
+   *
+   * An existing wait is re-armed only by its own attempt while it is still `waiting` (the gateway's answer
+   * moves it closer), or by the sweep that claimed it, for its next attempt. A late answer never takes a
+   * claimed wait back, nor revives one that ended.
    */
   watch(watch: DeliveryWatch): Promise<void>
   /**

@@ -27,8 +27,9 @@ const UPDATE_SENT = `update sms_log set status = $2, provider_message_id = $3, s
     cost_usd = coalesce($8, cost_usd), price_source = coalesce($9, price_source)
   where id = $1 and status = 'pending'`
 
-// A cost of null keeps the estimate.
-const UPDATE_FAILED = `update sms_log set status = 'failed', error_code = $2, error_message = $3, failed_at = $4,
+// A cost of null keeps the estimate. A wait recorded for the attempt is erased with it: the sender moves on.
+const UPDATE_FAILED = `with unwatched as (delete from sms_deliveries where watched_log_id = $1 and state = 'waiting')
+  update sms_log set status = 'failed', error_code = $2, error_message = $3, failed_at = $4,
     duration_ms = $5, updated_at = $4, cost = coalesce($6, cost), cost_usd = coalesce($6, cost_usd)
   where id = $1`
 
@@ -68,7 +69,9 @@ const WATCH = `with watched as (select status from sms_log where id = $6::text f
   from (select 1) one left join watched w on true
   on conflict (id) do update set sealed = excluded.sealed, watched_log_id = excluded.watched_log_id,
     next_step = excluded.next_step, attempts = excluded.attempts, state = excluded.state,
-    due_at = excluded.due_at, claimed_until = null, updated_at = excluded.updated_at`
+    due_at = excluded.due_at, claimed_until = null, updated_at = excluded.updated_at
+  where (sms_deliveries.state = 'sending' and sms_deliveries.watched_log_id <> excluded.watched_log_id)
+    or (sms_deliveries.state = 'waiting' and sms_deliveries.watched_log_id = excluded.watched_log_id)`
 const RECEIPT_DELIVERED = `update sms_deliveries set state = 'delivered', sealed = null, updated_at = $1
   where watched_log_id = $2 and state = 'waiting'`
 const RECEIPT_UNDELIVERED = `update sms_deliveries set due_at = least(due_at, $1), updated_at = $1

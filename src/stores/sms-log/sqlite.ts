@@ -57,7 +57,11 @@ const WATCH = `insert into sms_deliveries (id, phone, code_id, channel, sealed, 
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?)
   on conflict (id) do update set sealed = excluded.sealed, watched_log_id = excluded.watched_log_id,
     next_step = excluded.next_step, attempts = excluded.attempts, state = excluded.state,
-    due_at = excluded.due_at, claimed_until = null, updated_at = excluded.updated_at`
+    due_at = excluded.due_at, claimed_until = null, updated_at = excluded.updated_at
+  where (sms_deliveries.state = 'sending' and sms_deliveries.watched_log_id <> excluded.watched_log_id)
+    or (sms_deliveries.state = 'waiting' and sms_deliveries.watched_log_id = excluded.watched_log_id)`
+// The sender moves on from a refused attempt: the wait recorded for it goes with it.
+const UNWATCH = "delete from sms_deliveries where watched_log_id = ? and state = 'waiting'"
 const RECEIPT_DELIVERED = `update sms_deliveries set state = 'delivered', sealed = null, updated_at = ?
   where watched_log_id = ? and state = 'waiting'`
 const RECEIPT_UNDELIVERED = `update sms_deliveries set due_at = min(due_at, ?), updated_at = ?
@@ -129,19 +133,14 @@ export class SqliteSmsLogStore implements SmsLogStore {
     )
   }
 
-  async failed(a: FailedAttempt): Promise<void> {
+  failed(a: FailedAttempt): Promise<void> {
     const cost = a.billed ? null : 0
-    await this.sqlite.run(
-      UPDATE_FAILED,
-      a.errorCode,
-      a.errorMessage,
-      a.at,
-      a.durationMs,
-      a.at,
-      cost,
-      cost,
-      a.id,
-    )
+    return this.sqlite.write(() => {
+      this.sqlite
+        .prepare(UPDATE_FAILED)
+        .run(a.errorCode, a.errorMessage, a.at, a.durationMs, a.at, cost, cost, a.id)
+      this.sqlite.prepare(UNWATCH).run(a.id)
+    })
   }
 
   applyReceipt(r: ReceiptRecord): Promise<ReceiptResult> {
