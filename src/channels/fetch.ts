@@ -5,8 +5,8 @@ import { SmsError } from './provider.js'
 // The local gateways are plain HTTPS APIs called with undici's request(), as the Twilio SDK's client is
 // (twilio/http.ts), through one pool of keep-alive connections per gateway, so a steady stream of codes
 // reuses its TLS connections instead of a handshake per message. Not Node's fetch: its WHATWG layer
-// (Request, Headers, Response, web streams) kept twice the memory per message waiting on a slow gateway and
-// cost twice the CPU (docs/SCALING.md, "A slow gateway").
+// (Request, Headers, Response, web streams) kept four times the memory per message waiting on a slow gateway
+// and cost three times the CPU per message (docs/SCALING.md, "A slow gateway").
 
 /**
  * Connections at most per gateway (origin). Node's default pool has no limit: a gateway that slows down
