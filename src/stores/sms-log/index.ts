@@ -71,13 +71,13 @@ export interface ReceiptRecord {
   at: number
 }
 
-/** `updated` when the receipt was new or moved the message on; `unknown_message` when no row matches. */
 /** A message a gateway accepted: its name and its id for the message. */
 export interface AcceptedMessage {
   provider: string
   providerMessageId: string
 }
 
+/** `updated` when the receipt was new or moved the message on; `unknown_message` when no row matches. */
 export type ReceiptResult = 'updated' | 'unchanged' | 'unknown_message'
 
 /**
