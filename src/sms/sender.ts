@@ -38,10 +38,13 @@ export interface Step {
   waitMs: number | null
 }
 
-/** How long an attempt waits for its delivery report, and the route's step the code goes to after it. */
+/** How long an attempt waits for its delivery report, the route's step the code goes to after it, and the code. */
 interface Wait {
   waitMs: number
   nextStep: number
+  code: CodeToSend
+  /** The code and its text sealed once, for both records of the wait (before the call and after it). */
+  sealed: string
 }
 
 /** One text on its way, across the attempts it takes. */
@@ -178,8 +181,10 @@ export class SmsSender {
    */
   private waitAfter(steps: Step[], index: number, request: SendRequest): Wait | null {
     const waitMs = steps[index]?.waitMs
-    if (!waitMs || !request.code || !this.options.resendKey || index + 1 >= steps.length) return null
-    return { waitMs, nextStep: index + 1 }
+    const { code, id, text } = request
+    const key = this.options.resendKey
+    if (!waitMs || !code || !key || index + 1 >= steps.length) return null
+    return { waitMs, nextStep: index + 1, code, sealed: seal(key, id, { code: code.code, text }) }
   }
 
   /**
@@ -211,9 +216,7 @@ export class SmsSender {
    * (the code goes out all the same), so it is logged, not thrown.
    */
   private async armWait(request: SendRequest, wait: Wait, logId: string, dueAt: number): Promise<boolean> {
-    const { code } = request
-    const key = this.options.resendKey
-    if (!code || !key) return false
+    const { code } = wait
     const now = this.now()
     try {
       await this.smsLog.watch({
@@ -221,7 +224,7 @@ export class SmsSender {
         phone: request.phone.e164,
         codeId: code.codeId,
         channel: code.channel ?? null,
-        sealed: seal(key, request.id, { code: code.code, text: request.text }),
+        sealed: wait.sealed,
         watchedLogId: logId,
         nextStep: wait.nextStep,
         attempts: request.attempts,
